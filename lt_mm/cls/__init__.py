@@ -1,0 +1,1 @@
+"""mmpretrain 1.x adapters."""

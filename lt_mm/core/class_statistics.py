@@ -1,0 +1,94 @@
+"""Per-class training statistics shared by every long-tailed method.
+
+LVIS (Gupta et al., CVPR 2019) groups categories by the number of training
+*images* that contain them: rare 1-10, common 11-100, frequent > 100.
+"""
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+#: LVIS frequency group names, in the order of :attr:`FREQUENCY_GROUPS`.
+FREQUENCY_GROUPS = ('r', 'c', 'f')
+
+
+def frequency_groups(image_counts: np.ndarray,
+                     rare_max: int = 10,
+                     common_max: int = 100) -> np.ndarray:
+    """LVIS frequency group of each class from its training image count.
+
+    Returns:
+        np.ndarray: One of ``'r'``, ``'c'``, ``'f'`` per class; a class seen in
+        no image counts as rare.
+    """
+    image_counts = np.asarray(image_counts)
+    return np.where(image_counts <= rare_max, 'r',
+                    np.where(image_counts <= common_max, 'c', 'f'))
+
+
+@dataclass(frozen=True)
+class ClassStatistics:
+    """Counts of a training set, indexed by contiguous class label.
+
+    Attributes:
+        instance_counts (np.ndarray): Instances (or samples) of each class.
+        image_counts (np.ndarray): Images containing each class at least once.
+        num_images (int): Images with at least one instance.
+        frequency (np.ndarray): LVIS group ``'r'``/``'c'``/``'f'`` of each
+            class; from the dataset's own ``frequency`` field when it has one.
+    """
+    instance_counts: np.ndarray
+    image_counts: np.ndarray
+    num_images: int
+    frequency: np.ndarray
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.instance_counts)
+
+    @classmethod
+    def from_labels(cls,
+                    labels_per_image: Sequence[Sequence[int]],
+                    num_classes: int,
+                    frequency: Optional[Sequence[str]] = None
+                    ) -> 'ClassStatistics':
+        """Count classes from the labels of every image.
+
+        Args:
+            labels_per_image: Labels of the (kept) instances of each image;
+                a classification sample is an image with one label.
+            num_classes (int): Number of classes of the dataset.
+            frequency: LVIS frequency field per class, if the annotation file
+                has one; otherwise derived from the image counts.
+        """
+        if num_classes <= 0:
+            raise ValueError(f'num_classes must be positive, got {num_classes}')
+        sizes = np.fromiter((len(x) for x in labels_per_image), dtype=np.int64)
+        if sizes.sum() == 0:
+            raise ValueError('the training dataset has no labelled instances; '
+                             'class statistics cannot be computed')
+        labels = np.concatenate(
+            [np.asarray(x, dtype=np.int64).ravel() for x in labels_per_image])
+        bad = labels[(labels < 0) | (labels >= num_classes)]
+        if bad.size:
+            raise ValueError(
+                f'label {int(bad[0])} is outside [0, {num_classes}): the '
+                f'dataset has more classes than num_classes={num_classes}')
+        image_index = np.repeat(np.arange(len(sizes)), sizes)
+        # One (image, class) pair per image that contains the class.
+        pairs = np.unique(image_index * num_classes + labels)
+        image_counts = np.bincount(pairs % num_classes, minlength=num_classes)
+        if frequency is None:
+            frequency = frequency_groups(image_counts)
+        else:
+            frequency = np.asarray(frequency)
+            if len(frequency) != num_classes or not np.isin(
+                    frequency, FREQUENCY_GROUPS).all():
+                raise ValueError(
+                    f'frequency must give one of {FREQUENCY_GROUPS} for each '
+                    f'of the {num_classes} classes')
+        return cls(
+            instance_counts=np.bincount(labels, minlength=num_classes),
+            image_counts=image_counts,
+            num_images=int((sizes > 0).sum()),
+            frequency=frequency)

@@ -1,0 +1,3 @@
+from .lvis_dataset import LVISDataset
+
+__all__ = ['LVISDataset']

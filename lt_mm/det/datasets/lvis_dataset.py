@@ -1,0 +1,52 @@
+from mmdet.datasets import LVISV1Dataset
+
+from lt_mm.registry import DATASETS
+
+_CATEGORY_FIELDS = ('frequency', 'image_count', 'instance_count')
+
+
+@DATASETS.register_module()
+class LVISDataset(LVISV1Dataset):
+    """LVIS-format dataset whose classes come from its annotation file.
+
+    mmdet's ``LVISV1Dataset`` hard-codes the 1203 LVIS v1 names and drops the
+    categories' statistics after loading. This one takes the class names from
+    the file's categories (sorted by id), so LVIS v1, v0.5, subsets and the
+    demo set load with one class, and keeps each category's ``frequency``,
+    ``image_count`` and ``instance_count`` in ``metainfo`` for
+    :class:`lt_mm.ClassStatisticsHook` and per-frequency evaluation.
+
+    ``metainfo=dict(classes=...)`` may still name the classes; their number
+    must then match the file.
+    """
+    METAINFO = dict(classes=None, palette='random')
+
+    def __init__(self, *args, metainfo=None, **kwargs):
+        self._given_classes = (metainfo or {}).get('classes')
+        self._categories = None
+        super().__init__(*args, metainfo=metainfo, **kwargs)
+
+    def parse_data_info(self, raw_data_info: dict) -> dict:
+        # The parent loads the file into ``self.lvis`` and deletes it when it
+        # is done; keep the categories meanwhile instead of reading it twice.
+        if self._categories is None:
+            self._categories = sorted(
+                self.lvis.dataset['categories'], key=lambda c: c['id'])
+        return super().parse_data_info(raw_data_info)
+
+    def load_data_list(self) -> list:
+        data_list = super().load_data_list()
+        if self._categories is None:
+            raise ValueError(f"'{self.ann_file}' has no images")
+        names = tuple(c['name'] for c in self._categories)
+        if self._given_classes is not None and len(
+                self._given_classes) != len(names):
+            raise ValueError(
+                f'metainfo names {len(self._given_classes)} classes but '
+                f"'{self.ann_file}' has {len(names)} categories")
+        self._metainfo['classes'] = tuple(self._given_classes or names)
+        for field in _CATEGORY_FIELDS:
+            if all(field in c for c in self._categories):
+                self._metainfo[field] = tuple(
+                    c[field] for c in self._categories)
+        return data_list

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One-command environment for lt_mm in the active Python.
+#
+#   bash tools/install.sh
+#
+# Keeps an installed torch (GPU users: install your CUDA build of torch first),
+# otherwise installs torch 2.13.0. Builds mmcv 2.1.0 with its ops only when
+# `mmcv.ops` does not already import at that version, so a second run takes
+# seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+PIP="$PY -m pip"
+MMCV_VERSION=2.1.0
+
+step() { printf '\n[lt_mm install] %s\n' "$*"; }
+
+if $PY -c "import torch" 2>/dev/null; then
+    step "keeping torch $($PY -c 'import torch; print(torch.__version__)')"
+else
+    step "installing torch 2.13.0"
+    $PIP install torch==2.13.0
+fi
+
+step "build requirements"
+$PIP install -q -r requirements/build.txt
+
+if $PY - <<PYEOF 2>/dev/null
+import mmcv, mmcv.ops
+assert mmcv.__version__ == '$MMCV_VERSION', mmcv.__version__
+PYEOF
+then
+    step "mmcv $MMCV_VERSION with ops already installed"
+else
+    step "building mmcv $MMCV_VERSION with ops (about 11 minutes on 2 cores)"
+    # Torch >= 2.14 headers need C++20 but mmcv's setup.py hard-codes c++17.
+    cxx_std=$($PY -c "import torch; v=tuple(int(x) for x in torch.__version__.split('+')[0].split('.')[:2]); print('c++20' if v >= (2, 14) else 'c++17')")
+    export MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)}
+    if [ "$cxx_std" = "c++17" ]; then
+        # An isolated build silently produces mmcv without ops.
+        $PIP install --no-build-isolation "mmcv==$MMCV_VERSION"
+    else
+        src=$(mktemp -d)
+        $PIP download --no-deps --no-binary :all: -d "$src" "mmcv==$MMCV_VERSION"
+        tar -xzf "$src"/mmcv-*.tar.gz -C "$src"
+        sed -i 's/-std=c++17/-std=c++20/g' "$src"/mmcv-$MMCV_VERSION/setup.py
+        $PIP install --no-build-isolation "$src/mmcv-$MMCV_VERSION"
+        rm -rf "$src"
+    fi
+    $PY -c "import mmcv.ops" || { echo "mmcv was built without its ops" >&2; exit 1; }
+fi
+
+step "OpenMMLab hosts, LVIS evaluation and lt_mm"
+$PIP install -q -r requirements/mminstall.txt -r requirements/runtime.txt \
+    -r requirements/tests.txt -r requirements/optional.txt
+$PIP install -q --no-build-isolation --no-deps -e .
+
+$PY -c "import lt_mm, mmdet, mmpretrain, mmcv.ops; print('lt_mm', lt_mm.__version__, '| mmdet', mmdet.__version__, '| mmpretrain', mmpretrain.__version__, '| mmcv', mmcv.__version__)"

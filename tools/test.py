@@ -1,0 +1,75 @@
+"""Test (evaluate) a checkpoint with the config's test evaluator.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
+        [--show-dir DIR] [--cfg-options key=value ...]
+        [--launcher {none,pytorch,slurm,mpi}]
+
+For LVIS configs the evaluator prints AP, APr, APc and APf for bbox and segm.
+"""
+import argparse
+import os.path as osp
+
+from mmengine.config import DictAction
+
+from lt_mm.utils import (add_launcher_args, build_runner, load_tool_config,
+                         set_local_rank)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the metrics')
+    parser.add_argument(
+        '--out', help='dump the raw predictions to this pickle file')
+    parser.add_argument(
+        '--show-dir', help='save images with drawn predictions here')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value pairs merged into the '
+        'config')
+    add_launcher_args(parser)
+    args = parser.parse_args()
+    set_local_rank(args)
+    return args
+
+
+def enable_visualization(cfg, show_dir: str) -> None:
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise RuntimeError('--show-dir needs a visualization hook in '
+                           'default_hooks')
+    if cfg.default_scope == 'mmdet':
+        hook.update(draw=True, test_out_dir=show_dir)
+    else:  # mmpretrain's VisualizationHook
+        hook.update(enable=True, out_dir=show_dir)
+
+
+def dump_metric(scope: str, out_file: str):
+    if scope == 'mmdet':  # encodes masks as RLE before pickling
+        from mmdet.evaluation import DumpDetResults
+        return DumpDetResults(out_file_path=out_file)
+    from mmengine.evaluator import DumpResults
+    return DumpResults(out_file_path=out_file)
+
+
+def main():
+    args = parse_args()
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--out must be a .pkl or .pickle file: {args.out}')
+    cfg = load_tool_config(args.config, args.cfg_options, args.work_dir,
+                           args.launcher)
+    cfg.load_from = args.checkpoint
+    if args.show_dir is not None:
+        enable_visualization(cfg, osp.abspath(args.show_dir))
+    runner = build_runner(cfg)
+    if args.out is not None:
+        runner.test_evaluator.metrics.append(
+            dump_metric(cfg.default_scope, args.out))
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

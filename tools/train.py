@@ -1,0 +1,71 @@
+"""Train a detector or classifier from an OpenMMLab config.
+
+    python tools/train.py configs/lvis/seesaw_mask_rcnn_r50.py [--work-dir DIR]
+        [--resume [CKPT]] [--amp] [--cfg-options key=value ...]
+        [--launcher {none,pytorch,slurm,mpi}]
+
+The config's ``default_scope`` picks the host (mmdet or mmpretrain).
+"""
+import argparse
+
+from mmengine.config import DictAction
+
+from lt_mm.utils import (add_launcher_args, build_runner, load_tool_config,
+                         set_local_rank)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate with the total batch size')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or without a path from the '
+        'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value pairs merged into the '
+        'config, e.g. train_cfg.max_epochs=1 or key="[a,b]"')
+    add_launcher_args(parser)
+    args = parser.parse_args()
+    set_local_rank(args)
+    return args
+
+
+def main():
+    args = parse_args()
+    cfg = load_tool_config(args.config, args.cfg_options, args.work_dir,
+                           args.launcher)
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise RuntimeError('--auto-scale-lr needs auto_scale_lr.'
+                               'base_batch_size in the config')
+        cfg.auto_scale_lr.enable = True
+    # resume priority: given checkpoint > latest in work_dir
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    build_runner(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
