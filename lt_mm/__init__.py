@@ -13,9 +13,19 @@ apply_host_patches()
 
 from . import core, engine, registry  # noqa: E402,F401
 
-if find_spec('mmdet') is not None:
+
+def _installed(package: str) -> bool:
+    # A host that is installed but fails to import should fail loudly, so
+    # ask whether it is there instead of trying to import it.
+    try:
+        return find_spec(package) is not None
+    except (ImportError, ValueError):  # blocked: sys.modules[package] = None
+        return False
+
+
+if _installed('mmdet'):
     from . import det  # noqa: F401
-if find_spec('mmpretrain') is not None:
+if _installed('mmpretrain'):
     from . import cls  # noqa: F401
 
 __all__ = ['__version__']

@@ -6,11 +6,15 @@ Both problems are fixed on the hosts' main branches but in no release:
   checkpoints hold ``HistoryBuffer`` objects and numpy arrays and scalars in
   their message hub, so ``--resume`` fails to unpickle them. We allow exactly
   those types with :func:`torch.serialization.add_safe_globals`; weights-only
-  loading itself stays on.
+  loading itself stays on. A ``HistoryBuffer`` also pickles its statistics
+  methods as ``getattr(HistoryBuffer, 'mean')``; ``getattr`` is allowed only
+  in that one form, since an unrestricted one would defeat weights-only
+  loading.
 * lvis-api 0.5.3 uses ``np.float`` (removed in numpy 1.24) in
   ``LVISEval.accumulate``. We give the ``lvis.eval`` module a view of numpy
   that still has the removed scalar aliases, leaving numpy itself unchanged.
 """
+import pickle
 import types
 
 import numpy as np
@@ -42,13 +46,27 @@ def _numpy_checkpoint_globals() -> list:
     return allowed
 
 
+def _history_buffer_statistic(owner, name: str):
+    """``getattr`` as a checkpoint may use it: HistoryBuffer statistics only."""
+    from mmengine.logging import HistoryBuffer
+    statistics = {'min', 'max', 'current', 'mean'}
+    statistics.update(HistoryBuffer._statistics_methods)
+    if owner is not HistoryBuffer or name not in statistics:
+        raise pickle.UnpicklingError(
+            f'checkpoint calls getattr({owner!r}, {name!r}); weights-only '
+            'loading allows it only for HistoryBuffer statistics methods')
+    return getattr(owner, name)
+
+
 def allow_mmengine_checkpoint_types() -> None:
     """Let ``torch.load(weights_only=True)`` read MMEngine checkpoints."""
     add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
     if add_safe_globals is None:  # torch < 2.4 does not load weights-only
         return
     from mmengine.logging import HistoryBuffer
-    add_safe_globals([HistoryBuffer] + _numpy_checkpoint_globals())
+    add_safe_globals([
+        HistoryBuffer, (_history_buffer_statistic, 'builtins.getattr')
+    ] + _numpy_checkpoint_globals())
 
 
 def patch_lvis_numpy_aliases() -> None:

@@ -1,0 +1,125 @@
+"""tools/train.py and tools/test.py end to end on the demo data (CPU).
+
+Each run trains the demo config for a few iterations on a slice of the demo
+set and evaluates a slice of its val split, so the whole file takes minutes.
+"""
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import lt_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = 'configs/demo/mask_rcnn.py'
+LVIS_KEYS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
+
+
+def demo_options(data_root, epochs=2):
+    """Point the demo config at ``data_root``: 16 training images, 16 test
+    images and 8 for the validation that closes training."""
+    root = f'{data_root}/'
+    val_ann = f'{root}annotations/lvis_v1_val.json'
+    return [
+        f'train_dataloader.dataset.dataset.data_root={root}',
+        'train_dataloader.dataset.dataset.indices=16',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        f'train_cfg.max_epochs={epochs}',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=-1',
+        f'val_dataloader.dataset.data_root={root}',
+        'val_dataloader.dataset.indices=8', 'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.dataset.indices=16', 'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        f'val_evaluator.ann_file={val_ann}', f'test_evaluator.ann_file={val_ann}'
+    ]
+
+
+def run(args, timeout=900, **env):
+    env = dict(os.environ, PYTHONPATH=ROOT, **env)
+    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
+                            timeout=timeout, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return output
+
+
+def train(work_dir, data_root, *extra, epochs=2):
+    return run([
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options', *demo_options(data_root, epochs),
+        *extra
+    ])
+
+
+def parse_lvis_metrics(output):
+    metrics = dict(re.findall(r'lvis/(\w+): (-?[\d.]+)', output))
+    return {k: float(v) for k, v in metrics.items()}
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, demo_data):
+    work_dir = tmp_path_factory.mktemp('train')
+    output = train(work_dir, demo_data)
+    return work_dir, output
+
+
+def test_train_writes_checkpoints(trained):
+    work_dir, output = trained
+    assert osp.exists(work_dir / 'epoch_1.pth')
+    assert osp.exists(work_dir / 'epoch_2.pth')
+    losses = [float(x) for x in re.findall(r' loss: ([\d.]+)', output)]
+    assert losses and all(0 < x < 100 for x in losses)
+
+
+def test_test_tool_reports_lvis_metrics(trained, demo_data, tmp_path):
+    work_dir, _ = trained
+    out_pkl = tmp_path / 'results.pkl'
+    output = run([
+        sys.executable, 'tools/test.py', CONFIG,
+        str(work_dir / 'epoch_2.pth'), '--work-dir',
+        str(tmp_path), '--out',
+        str(out_pkl), '--cfg-options', *demo_options(demo_data)
+    ])
+    metrics = parse_lvis_metrics(output)
+    for iou_type in ('bbox', 'segm'):
+        for key in LVIS_KEYS:
+            assert f'{iou_type}_{key}' in metrics, (iou_type, key, output[-2000:])
+    assert osp.getsize(out_pkl) > 0
+
+
+def test_resume_with_weights_only_loading(trained, demo_data, tmp_path):
+    """--resume works on torch >= 2.6 without turning weights_only off."""
+    work_dir, _ = trained
+    output = train(tmp_path, demo_data, '--resume',
+                   str(work_dir / 'epoch_1.pth'))
+    assert 'resumed epoch: 1' in output
+    assert osp.exists(tmp_path / 'epoch_2.pth')
+    assert not osp.exists(tmp_path / 'epoch_1.pth')
+    # the resumed checkpoint still loads weights-only
+    ckpt = torch.load(tmp_path / 'epoch_2.pth', weights_only=True)
+    assert ckpt['meta']['epoch'] == 2
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_distributed_training_two_cpu_processes(demo_data, tmp_path):
+    """tools/dist_train.sh: 2 gloo processes on the CPU."""
+    output = run([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *demo_options(demo_data, epochs=1)
+    ], PORT=str(free_port()))
+    assert 'Distributed training: True' in output
+    assert osp.exists(tmp_path / 'epoch_1.pth')

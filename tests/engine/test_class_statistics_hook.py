@@ -1,0 +1,102 @@
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch.nn as nn
+from mmengine.dataset import ClassBalancedDataset
+from mmengine.logging import MMLogger
+
+from lt_mm.det import LVISDataset
+from lt_mm.engine import ClassStatisticsHook, dataset_class_statistics
+
+
+def demo_train_dataset(root, **kwargs):
+    return LVISDataset(
+        data_root=f'{root}/',
+        ann_file='annotations/lvis_v1_train.json',
+        data_prefix=dict(img=''),
+        pipeline=[],
+        **kwargs)
+
+
+def file_categories(root):
+    with open(f'{root}/annotations/lvis_v1_train.json') as f:
+        return sorted(json.load(f)['categories'], key=lambda c: c['id'])
+
+
+def test_counts_equal_lvis_fields(demo_data):
+    stats = dataset_class_statistics(demo_train_dataset(demo_data))
+    cats = file_categories(demo_data)
+    assert stats.num_classes == len(cats)
+    np.testing.assert_array_equal(stats.image_counts,
+                                  [c['image_count'] for c in cats])
+    np.testing.assert_array_equal(stats.instance_counts,
+                                  [c['instance_count'] for c in cats])
+    assert stats.frequency.tolist() == [c['frequency'] for c in cats]
+
+
+def test_wrapper_repeats_are_not_counted(demo_data):
+    plain = dataset_class_statistics(demo_train_dataset(demo_data))
+    repeated = ClassBalancedDataset(
+        demo_train_dataset(demo_data), oversample_thr=0.5)
+    assert len(repeated) > len(repeated.dataset)
+    stats = dataset_class_statistics(repeated)
+    np.testing.assert_array_equal(stats.image_counts, plain.image_counts)
+
+
+def test_counts_follow_filtering(demo_data):
+    # Keep only the first 50 images: counts must describe those.
+    stats = dataset_class_statistics(demo_train_dataset(demo_data,
+                                                        indices=50))
+    assert stats.num_images == 50
+    assert stats.image_counts.sum() < sum(
+        c['image_count'] for c in file_categories(demo_data))
+
+
+class Receiver(nn.Module):
+
+    def __init__(self, num_classes):
+        super().__init__()
+        self.num_classes = num_classes
+        self.stats = None
+
+    def set_class_statistics(self, stats):
+        self.stats = stats
+
+
+def fake_runner(model, dataset):
+    return SimpleNamespace(
+        model=model,
+        train_dataloader=SimpleNamespace(dataset=dataset),
+        logger=MMLogger.get_instance('test_hook'))
+
+
+def test_hook_hands_statistics_to_receivers(demo_data):
+    model = nn.Sequential(nn.Linear(2, 2), Receiver(20))
+    ClassStatisticsHook().before_train(
+        fake_runner(model, demo_train_dataset(demo_data)))
+    assert model[1].stats.num_classes == 20
+    assert model[1].stats.num_images == 400
+
+
+def test_hook_stops_on_num_classes_mismatch(demo_data):
+    model = nn.Sequential(Receiver(1203))
+    with pytest.raises(ValueError, match='num_classes=1203.*20 classes'):
+        ClassStatisticsHook().before_train(
+            fake_runner(model, demo_train_dataset(demo_data)))
+
+
+def test_hook_without_receivers_reads_no_data():
+    # An unusable dataset is never touched when nobody needs statistics.
+    ClassStatisticsHook().before_train(fake_runner(nn.Linear(2, 2), None))
+
+
+def test_lvis_dataset_class_names_from_file(demo_data):
+    dataset = demo_train_dataset(demo_data)
+    cats = file_categories(demo_data)
+    assert dataset.metainfo['classes'] == tuple(c['name'] for c in cats)
+    assert dataset.metainfo['frequency'] == tuple(c['frequency']
+                                                  for c in cats)
+    with pytest.raises(ValueError, match='3 classes.*20 categories'):
+        demo_train_dataset(demo_data, metainfo=dict(classes=('a', 'b', 'c')))
