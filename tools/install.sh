@@ -3,10 +3,13 @@
 #
 #   bash tools/install.sh
 #
-# Keeps an installed torch (GPU users: install your CUDA build of torch first),
-# otherwise installs torch 2.13.0. Builds mmcv 2.1.0 with its ops only when
-# `mmcv.ops` does not already import at that version, so a second run takes
-# seconds.
+# Keeps an installed torch (GPU users: install your CUDA build of torch and
+# the matching torchvision first), otherwise installs torch 2.14.1 with
+# torchvision 0.29.1. mmpretrain imports torchvision everywhere, and no
+# torchvision on PyPI imports beside the CPU-only torch wheels (their ops link
+# against libtorch_cuda), so the CPU torch 2.13.0 wheel is not enough.
+# Builds mmcv 2.1.0 with its ops only when `mmcv.ops` does not already import
+# at that version, so a second run takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
@@ -18,8 +21,23 @@ step() { printf '\n[lt_mm install] %s\n' "$*"; }
 if $PY -c "import torch" 2>/dev/null; then
     step "keeping torch $($PY -c 'import torch; print(torch.__version__)')"
 else
-    step "installing torch 2.13.0"
-    $PIP install torch==2.13.0
+    step "installing torch 2.14.1 and torchvision 0.29.1"
+    $PIP install torch==2.14.1 torchvision==0.29.1
+fi
+
+if ! $PY -c "import torchvision" 2>/dev/null; then
+    # torchvision 0.N pairs with torch 2.(N-15)
+    tv=$($PY -c "import torch; print('0.%d.*' % (int(torch.__version__.split('.')[1]) + 15))")
+    step "installing torchvision==$tv for the installed torch"
+    $PIP install --no-deps "torchvision==$tv"
+    if ! $PY -c "import torchvision" 2>/dev/null; then
+        $PIP uninstall -y -q torchvision
+        echo "No torchvision from PyPI imports beside torch" \
+             "$($PY -c 'import torch; print(torch.__version__)') (a CPU-only" \
+             "build?), and mmpretrain needs one. Install a matching pair," \
+             "e.g. 'pip install torch==2.14.1 torchvision==0.29.1', and rerun." >&2
+        exit 1
+    fi
 fi
 
 step "build requirements"
@@ -32,19 +50,20 @@ PYEOF
 then
     step "mmcv $MMCV_VERSION with ops already installed"
 else
-    step "building mmcv $MMCV_VERSION with ops (about 11 minutes on 2 cores)"
+    step "building mmcv $MMCV_VERSION with ops (15-25 minutes on 2 cores)"
     # Torch >= 2.14 headers need C++20 but mmcv's setup.py hard-codes c++17.
+    # No wheel cache: a cached mmcv may have been built against another torch.
     cxx_std=$($PY -c "import torch; v=tuple(int(x) for x in torch.__version__.split('+')[0].split('.')[:2]); print('c++20' if v >= (2, 14) else 'c++17')")
     export MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)}
     if [ "$cxx_std" = "c++17" ]; then
         # An isolated build silently produces mmcv without ops.
-        $PIP install --no-build-isolation "mmcv==$MMCV_VERSION"
+        $PIP install --no-cache-dir --no-build-isolation "mmcv==$MMCV_VERSION"
     else
         src=$(mktemp -d)
         $PIP download --no-deps --no-binary :all: -d "$src" "mmcv==$MMCV_VERSION"
         tar -xzf "$src"/mmcv-*.tar.gz -C "$src"
         sed -i 's/-std=c++17/-std=c++20/g' "$src"/mmcv-$MMCV_VERSION/setup.py
-        $PIP install --no-build-isolation "$src/mmcv-$MMCV_VERSION"
+        $PIP install --no-cache-dir --no-build-isolation "$src/mmcv-$MMCV_VERSION"
         rm -rf "$src"
     fi
     $PY -c "import mmcv.ops" || { echo "mmcv was built without its ops" >&2; exit 1; }
@@ -55,4 +74,4 @@ $PIP install -q -r requirements/mminstall.txt -r requirements/runtime.txt \
     -r requirements/tests.txt -r requirements/optional.txt
 $PIP install -q --no-build-isolation --no-deps -e .
 
-$PY -c "import lt_mm, mmdet, mmpretrain, mmcv.ops; print('lt_mm', lt_mm.__version__, '| mmdet', mmdet.__version__, '| mmpretrain', mmpretrain.__version__, '| mmcv', mmcv.__version__)"
+$PY -c "import lt_mm, mmdet.models, mmpretrain.models, mmcv.ops; import mmdet, mmpretrain, torch; print('lt_mm', lt_mm.__version__, '| torch', torch.__version__, '| mmcv', mmcv.__version__, '| mmdet', mmdet.__version__, '| mmpretrain', mmpretrain.__version__)"

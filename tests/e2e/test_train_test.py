@@ -3,19 +3,17 @@
 Each run trains the demo config for a few iterations on a slice of the demo
 set and evaluates a slice of its val split, so the whole file takes minutes.
 """
-import os
 import os.path as osp
 import re
 import socket
-import subprocess
 import sys
 
 import pytest
 import torch
 
 import lt_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
+from .tooling import run
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/demo/mask_rcnn.py'
 LVIS_KEYS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
 
@@ -41,15 +39,6 @@ def demo_options(data_root, epochs=2):
         'test_dataloader.persistent_workers=False',
         f'val_evaluator.ann_file={val_ann}', f'test_evaluator.ann_file={val_ann}'
     ]
-
-
-def run(args, timeout=900, **env):
-    env = dict(os.environ, PYTHONPATH=ROOT, **env)
-    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
-                            timeout=timeout, env=env)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-5000:]
-    return output
 
 
 def train(work_dir, data_root, *extra, epochs=2):
