@@ -18,6 +18,22 @@ MMCV_VERSION=2.1.0
 
 step() { printf '\n[lt_mm install] %s\n' "$*"; }
 
+# True when every requirement in the given files is installed, so that a
+# second run skips pip's slow resolution.
+satisfied() {
+    $PY - "$@" <<'PYEOF' 2>/dev/null
+import sys
+from importlib.metadata import version
+from packaging.requirements import Requirement
+for path in sys.argv[1:]:
+    for line in open(path):
+        line = line.split('#')[0].strip()
+        if line and not line.startswith('-'):
+            req = Requirement(line)
+            assert req.specifier.contains(version(req.name), prereleases=True)
+PYEOF
+}
+
 if $PY -c "import torch" 2>/dev/null; then
     step "keeping torch $($PY -c 'import torch; print(torch.__version__)')"
 else
@@ -40,8 +56,10 @@ if ! $PY -c "import torchvision" 2>/dev/null; then
     fi
 fi
 
-step "build requirements"
-$PIP install -q -r requirements/build.txt
+if ! satisfied requirements/build.txt; then
+    step "build requirements"
+    $PIP install -q -r requirements/build.txt
+fi
 
 if $PY - <<PYEOF 2>/dev/null
 import mmcv, mmcv.ops
@@ -69,9 +87,16 @@ else
     $PY -c "import mmcv.ops" || { echo "mmcv was built without its ops" >&2; exit 1; }
 fi
 
-step "OpenMMLab hosts, LVIS evaluation and lt_mm"
-$PIP install -q -r requirements/mminstall.txt -r requirements/runtime.txt \
-    -r requirements/tests.txt -r requirements/optional.txt
-$PIP install -q --no-build-isolation --no-deps -e .
+reqs=(requirements/mminstall.txt requirements/runtime.txt
+      requirements/tests.txt requirements/optional.txt)
+if ! satisfied "${reqs[@]}"; then
+    step "OpenMMLab hosts, LVIS evaluation, test requirements"
+    $PIP install -q "${reqs[@]/#/-r}"
+fi
+installed_from=$(cd / && $PY -c "import importlib.util as u; print(u.find_spec('lt_mm').submodule_search_locations[0])" 2>/dev/null || true)
+if [ "$installed_from" != "$PWD/lt_mm" ]; then
+    step "lt_mm (editable)"
+    $PIP install -q --no-build-isolation --no-deps -e .
+fi
 
 $PY -c "import lt_mm, mmdet.models, mmpretrain.models, mmcv.ops; import mmdet, mmpretrain, torch; print('lt_mm', lt_mm.__version__, '| torch', torch.__version__, '| mmcv', mmcv.__version__, '| mmdet', mmdet.__version__, '| mmpretrain', mmpretrain.__version__)"
