@@ -7,33 +7,23 @@
 For LVIS configs the evaluator prints AP, APr, APc and APf for bbox and segm.
 """
 import argparse
-import os.path as osp
 
-from mmengine.config import DictAction
-
-from lt_mm.utils import (add_launcher_args, build_runner, load_tool_config,
-                         set_local_rank)
+from lt_mm.utils import (add_common_args, build_runner, load_tool_config,
+                         parse_tool_args)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save the metrics')
     parser.add_argument(
         '--out', help='dump the raw predictions to this pickle file')
     parser.add_argument(
-        '--show-dir', help='save images with drawn predictions here')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value pairs merged into the '
-        'config')
-    add_launcher_args(parser)
-    args = parser.parse_args()
-    set_local_rank(args)
-    return args
+        '--show-dir',
+        help='save images with drawn predictions here (relative paths are '
+        'taken inside the run directory, as the hosts do)')
+    add_common_args(parser)
+    return parse_tool_args(parser)
 
 
 def enable_visualization(cfg, show_dir: str) -> None:
@@ -63,7 +53,7 @@ def main():
                            args.launcher)
     cfg.load_from = args.checkpoint
     if args.show_dir is not None:
-        enable_visualization(cfg, osp.abspath(args.show_dir))
+        enable_visualization(cfg, args.show_dir)
     runner = build_runner(cfg)
     if args.out is not None:
         runner.test_evaluator.metrics.append(

@@ -8,16 +8,13 @@ The config's ``default_scope`` picks the host (mmdet or mmpretrain).
 """
 import argparse
 
-from mmengine.config import DictAction
-
-from lt_mm.utils import (add_launcher_args, build_runner, load_tool_config,
-                         set_local_rank)
+from lt_mm.utils import (add_common_args, build_runner, load_tool_config,
+                         parse_tool_args)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -33,16 +30,8 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint, or without a path from the '
         'latest checkpoint in the work directory')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value pairs merged into the '
-        'config, e.g. train_cfg.max_epochs=1 or key="[a,b]"')
-    add_launcher_args(parser)
-    args = parser.parse_args()
-    set_local_rank(args)
-    return args
+    add_common_args(parser)
+    return parse_tool_args(parser)
 
 
 def main():

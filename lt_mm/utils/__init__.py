@@ -1,9 +1,9 @@
 from .compat import apply_host_patches
 from .dist import init_cpu_distributed
-from .tool_config import (add_launcher_args, build_runner, load_tool_config,
-                          set_local_rank)
+from .tool_config import (add_common_args, build_runner, load_tool_config,
+                          parse_tool_args)
 
 __all__ = [
-    'add_launcher_args', 'apply_host_patches', 'build_runner',
-    'init_cpu_distributed', 'load_tool_config', 'set_local_rank'
+    'add_common_args', 'apply_host_patches', 'build_runner',
+    'init_cpu_distributed', 'load_tool_config', 'parse_tool_args'
 ]

@@ -48,16 +48,27 @@ def build_runner(cfg: Config):
     return Runner.from_cfg(cfg)
 
 
-def add_launcher_args(parser) -> None:
-    """``--launcher`` and the ``--local-rank`` that old launchers pass."""
+def add_common_args(parser) -> None:
+    """Options that train.py and test.py share with the hosts' tools."""
+    from mmengine.config import DictAction
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value pairs merged into the '
+        'config, e.g. train_cfg.max_epochs=1 or key="[a,b]"')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    # torch.distributed.launch passes --local-rank
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def set_local_rank(args) -> None:
+def parse_tool_args(parser):
+    args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args

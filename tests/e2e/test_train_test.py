@@ -76,13 +76,16 @@ def test_test_tool_reports_lvis_metrics(trained, demo_data, tmp_path):
         sys.executable, 'tools/test.py', CONFIG,
         str(work_dir / 'epoch_2.pth'), '--work-dir',
         str(tmp_path), '--out',
-        str(out_pkl), '--cfg-options', *demo_options(demo_data)
+        str(out_pkl), '--show-dir', 'vis', '--cfg-options',
+        *demo_options(demo_data)
     ])
     metrics = parse_lvis_metrics(output)
     for iou_type in ('bbox', 'segm'):
         for key in LVIS_KEYS:
             assert f'{iou_type}_{key}' in metrics, (iou_type, key, output[-2000:])
     assert osp.getsize(out_pkl) > 0
+    # --show-dir is taken inside the run's directory, as mmdet does
+    assert len(list(tmp_path.glob('*/vis/*.jpg'))) == 16
 
 
 def test_resume_with_weights_only_loading(trained, demo_data, tmp_path):
