@@ -22,7 +22,7 @@ import lvis_demo  # noqa: E402
 
 from lt_mm.utils import build_runner, load_tool_config  # noqa: E402
 
-DEFAULT_CONFIG = 'configs/demo/mask_rcnn.py'
+DEFAULT_CONFIG = 'configs/demo/seesaw_mask_rcnn.py'
 METRICS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
 
 

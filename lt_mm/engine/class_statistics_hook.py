@@ -63,28 +63,35 @@ class ClassStatisticsHook(Hook):
     Every submodule of the model with a ``set_class_statistics(stats)`` method
     receives one :class:`lt_mm.core.ClassStatistics` before training. Such a
     module stores what it needs as buffers, so checkpoints carry the
-    statistics and testing needs no training data. A module whose
-    ``num_classes`` disagrees with the dataset stops training here.
+    statistics and testing needs no training data. A receiver or lt_mm
+    component whose ``num_classes`` disagrees with the dataset stops training
+    here, naming both numbers.
     """
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        receivers = [(name, m) for name, m in model.named_modules()
-                     if callable(getattr(m, 'set_class_statistics', None))]
-        if not receivers:
+        receivers, checked = [], []
+        for name, module in model.named_modules():
+            if callable(getattr(module, 'set_class_statistics', None)):
+                receivers.append((name, module))
+            if type(module).__module__.startswith('lt_mm.') and hasattr(
+                    module, 'num_classes'):
+                checked.append((name, module))
+        if not receivers and not checked:
             return
         stats = dataset_class_statistics(runner.train_dataloader.dataset)
-        for name, module in receivers:
-            num_classes = getattr(module, 'num_classes', None)
-            if num_classes is not None and num_classes != stats.num_classes:
+        for name, module in receivers + checked:
+            if module.num_classes != stats.num_classes:
                 raise ValueError(
                     f'{type(module).__name__} ({name or "model"}) has '
-                    f'num_classes={num_classes} but the training dataset has '
-                    f'{stats.num_classes} classes')
+                    f'num_classes={module.num_classes} but the training '
+                    f'dataset has {stats.num_classes} classes')
+        for name, module in receivers:
             module.set_class_statistics(stats)
-        runner.logger.info(
-            f'class statistics of {stats.num_classes} classes over '
-            f'{stats.num_images} images handed to '
-            f'{", ".join(name or "model" for name, _ in receivers)}')
+        if receivers:
+            runner.logger.info(
+                f'class statistics of {stats.num_classes} classes over '
+                f'{stats.num_images} images handed to '
+                f'{", ".join(name or "model" for name, _ in receivers)}')

@@ -41,9 +41,9 @@ def demo_options(data_root, epochs=2):
     ]
 
 
-def train(work_dir, data_root, *extra, epochs=2):
+def train(work_dir, data_root, *extra, epochs=2, config=CONFIG):
     return run([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+        sys.executable, 'tools/train.py', config, '--work-dir',
         str(work_dir), '--cfg-options', *demo_options(data_root, epochs),
         *extra
     ])
@@ -54,15 +54,17 @@ def parse_lvis_metrics(output):
     return {k: float(v) for k, v in metrics.items()}
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory, demo_data):
+@pytest.fixture(
+    scope='module',
+    params=['configs/demo/mask_rcnn.py', 'configs/demo/seesaw_mask_rcnn.py'])
+def trained(request, tmp_path_factory, demo_data):
     work_dir = tmp_path_factory.mktemp('train')
-    output = train(work_dir, demo_data)
-    return work_dir, output
+    output = train(work_dir, demo_data, config=request.param)
+    return request.param, work_dir, output
 
 
 def test_train_writes_checkpoints(trained):
-    work_dir, output = trained
+    _, work_dir, output = trained
     assert osp.exists(work_dir / 'epoch_1.pth')
     assert osp.exists(work_dir / 'epoch_2.pth')
     losses = [float(x) for x in re.findall(r' loss: ([\d.]+)', output)]
@@ -70,10 +72,10 @@ def test_train_writes_checkpoints(trained):
 
 
 def test_test_tool_reports_lvis_metrics(trained, demo_data, tmp_path):
-    work_dir, _ = trained
+    config, work_dir, _ = trained
     out_pkl = tmp_path / 'results.pkl'
     output = run([
-        sys.executable, 'tools/test.py', CONFIG,
+        sys.executable, 'tools/test.py', config,
         str(work_dir / 'epoch_2.pth'), '--work-dir',
         str(tmp_path), '--out',
         str(out_pkl), '--show-dir', 'vis', '--cfg-options',
@@ -89,16 +91,25 @@ def test_test_tool_reports_lvis_metrics(trained, demo_data, tmp_path):
 
 
 def test_resume_with_weights_only_loading(trained, demo_data, tmp_path):
-    """--resume works on torch >= 2.6 without turning weights_only off."""
-    work_dir, _ = trained
+    """--resume works on torch >= 2.6 without turning weights_only off, and
+    restores the accumulated statistics of the losses."""
+    config, work_dir, _ = trained
     output = train(tmp_path, demo_data, '--resume',
-                   str(work_dir / 'epoch_1.pth'))
+                   str(work_dir / 'epoch_1.pth'), config=config)
     assert 'resumed epoch: 1' in output
     assert osp.exists(tmp_path / 'epoch_2.pth')
     assert not osp.exists(tmp_path / 'epoch_1.pth')
     # the resumed checkpoint still loads weights-only
     ckpt = torch.load(tmp_path / 'epoch_2.pth', weights_only=True)
     assert ckpt['meta']['epoch'] == 2
+    counts = 'roi_head.bbox_head.loss_cls.cum_samples'
+    if counts in ckpt['state_dict']:
+        first = torch.load(work_dir / 'epoch_1.pth', weights_only=True)
+        # the resumed run starts from epoch 1's counts and adds epoch 2's
+        assert (ckpt['state_dict'][counts] >=
+                first['state_dict'][counts]).all()
+        assert ckpt['state_dict'][counts].sum() > \
+            first['state_dict'][counts].sum()
 
 
 def free_port():

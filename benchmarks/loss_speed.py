@@ -1,0 +1,79 @@
+"""Forward + backward time of lt_mm's detection losses against softmax
+cross-entropy and against mmdet's own implementations, from one run.
+
+    python benchmarks/loss_speed.py [--rois 1024] [--classes 1203] [--repeats 50]
+
+Inputs are shaped like one LVIS Mask R-CNN step (1024 RoIs x 1203 classes,
+a quarter of them positive, long-tailed labels). Runs on CUDA when present.
+"""
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.losses import SeesawLoss as MMDetSeesawLoss
+
+from lt_mm.det import SeesawLoss
+
+
+def lvis_step(num_rois, num_classes, extra_channels, device, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(num_rois, num_classes + extra_channels, generator=g)
+    probs = 1.0 / torch.arange(1, num_classes + 1).float()
+    fg = torch.multinomial(probs, num_rois, replacement=True, generator=g)
+    labels = torch.where(
+        torch.rand(num_rois, generator=g) < 0.75, torch.tensor(num_classes),
+        fg)
+    return logits.to(device), labels.to(device)
+
+
+def time_loss(fn, logits, labels, repeats, device):
+    """Median seconds of forward + backward."""
+    times = []
+    for i in range(repeats + 5):
+        x = logits.clone().requires_grad_()
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        out = fn(x, labels)
+        (sum(out.values()) if isinstance(out, dict) else out).backward()
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        if i >= 5:  # warm-up
+            times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--rois', type=int, default=1024)
+    parser.add_argument('--classes', type=int, default=1203)
+    parser.add_argument('--repeats', type=int, default=50)
+    args = parser.parse_args()
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    n, c = args.rois, args.classes
+
+    def ce(x, y):
+        return F.cross_entropy(x, y)
+
+    cases = [
+        # name, loss, extra channels, reference name, reference loss
+        ('SeesawLoss', SeesawLoss(num_classes=c).to(device), 2,
+         'mmdet SeesawLoss', MMDetSeesawLoss(num_classes=c).to(device)),
+    ]
+    logits, labels = lvis_step(n, c, 1, device)
+    t_ce = time_loss(ce, logits, labels, args.repeats, device)
+    print(f'{n} RoIs x {c} classes on {device}; softmax CE '
+          f'{t_ce * 1e3:.2f} ms (forward + backward, median)')
+    print(f'{"loss":<14}{"ms":>8}{"/ CE":>8}   {"reference":<20}'
+          f'{"ms":>8}{"ours / ref":>12}')
+    for name, loss, extra, ref_name, ref in cases:
+        logits, labels = lvis_step(n, c, extra, device)
+        t = time_loss(loss, logits, labels, args.repeats, device)
+        t_ref = time_loss(ref, logits, labels, args.repeats, device)
+        print(f'{name:<14}{t * 1e3:8.2f}{t / t_ce:8.2f}   {ref_name:<20}'
+              f'{t_ref * 1e3:8.2f}{t / t_ref:12.2f}')
+
+
+if __name__ == '__main__':
+    main()

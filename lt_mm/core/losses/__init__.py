@@ -1,0 +1,3 @@
+from .seesaw import seesaw_logits
+
+__all__ = ['seesaw_logits']

@@ -1,0 +1,62 @@
+"""Seesaw Loss (Wang et al., "Seesaw Loss for Long-Tailed Instance
+Segmentation", CVPR 2021).
+
+For a sample of class i the cross-entropy is taken over the logits
+
+    z'_j = z_j + log S_ij  (j != i),   z'_i = z_i,   S_ij = M_ij * C_ij
+
+with the mitigation factor, from the cumulative number N of samples seen per
+class (clamped to at least 1),
+
+    M_ij = (N_j / N_i)^p  if N_j < N_i  else 1,
+
+and the compensation factor, from the detached softmax sigma of the logits
+(sigma_i clamped to at least eps),
+
+    C_ij = (sigma_j / sigma_i)^q  if sigma_j > sigma_i  else 1.
+
+Both factors are formed in log space: log S_ij = p * min(0, log N_j - log N_i)
++ q * max(0, log sigma_j - log max(sigma_i, eps)).
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def seesaw_logits(logits: torch.Tensor,
+                  labels: torch.Tensor,
+                  cum_counts: torch.Tensor,
+                  p: float = 0.8,
+                  q: float = 2.0,
+                  eps: float = 1e-2) -> torch.Tensor:
+    """Logits re-balanced by the Seesaw factors, to feed a cross-entropy.
+
+    Args:
+        logits (Tensor): (N, C) class logits of the samples.
+        labels (Tensor): (N, ) class index of each sample, in [0, C).
+        cum_counts (Tensor): (C, ) samples seen per class so far, this batch
+            included.
+        p (float): Exponent of the mitigation factor; 0 turns it off.
+        q (float): Exponent of the compensation factor; 0 turns it off.
+        eps (float): Lower bound of sigma_i in the compensation factor.
+
+    Returns:
+        Tensor: (N, C) adjusted logits, computed in float32 at least.
+    """
+    logits = logits.float() if logits.dtype in (torch.float16,
+                                                torch.bfloat16) else logits
+    num_classes = logits.size(1)
+    labels = labels.long()
+    log_s = logits.new_zeros(logits.shape)
+    if p > 0:
+        log_n = cum_counts.to(logits).clamp(min=1).log()
+        log_s += p * (log_n[None, :] - log_n[labels, None]).clamp(max=0)
+    if q > 0:
+        log_sigma = F.log_softmax(logits.detach(), dim=1)
+        log_sigma_i = log_sigma.gather(1, labels[:, None]).clamp(
+            min=math.log(eps))
+        log_s += q * (log_sigma - log_sigma_i).clamp(min=0)
+    # S_ii = 1: the factors only act on the other classes
+    not_target = 1 - F.one_hot(labels, num_classes).to(logits)
+    return logits + log_s * not_target

@@ -1,0 +1,3 @@
+from .normed_predictors import NormedConv2d, NormedLinear
+
+__all__ = ['NormedConv2d', 'NormedLinear']

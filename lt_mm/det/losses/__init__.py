@@ -1,0 +1,3 @@
+from .seesaw_loss import SeesawLoss
+
+__all__ = ['SeesawLoss']

@@ -1,0 +1,140 @@
+from typing import Dict, Optional, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.models.losses import accuracy
+from mmdet.models.losses.utils import weight_reduce_loss
+from torch import Tensor
+
+from lt_mm.core import all_reduce_sum, seesaw_logits
+from lt_mm.registry import MODELS
+
+
+@MODELS.register_module()
+class SeesawLoss(nn.Module):
+    """Seesaw Loss for an mmdet bbox head (Wang et al., CVPR 2021).
+
+    The classifier outputs ``num_classes + 2`` logits: the class logits and
+    two objectness logits ``[foreground, background]``. Positive RoIs take a
+    cross-entropy over the class logits re-balanced by
+    :func:`lt_mm.core.seesaw_logits`; all RoIs take a 2-way cross-entropy on
+    objectness. At test time ``score_j = softmax(class)_j * softmax(obj)_fg``
+    and the background score is ``softmax(obj)_bg``.
+
+    ``cum_samples``, the number of sampled RoIs of each class so far, is a
+    buffer: checkpoints carry it, and under torch.distributed each step's
+    counts are summed over ranks before they are added, so all ranks agree.
+
+    Args:
+        num_classes (int): Foreground classes (1203 for LVIS v1).
+        p (float): Mitigation exponent. Defaults to 0.8.
+        q (float): Compensation exponent. Defaults to 2.0.
+        eps (float): Lower bound of the true class's probability in the
+            compensation factor. Defaults to 1e-2.
+        loss_weight (float): Weight of both terms. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
+        return_dict (bool): Log the class and objectness terms separately.
+    """
+
+    def __init__(self,
+                 num_classes: int = 1203,
+                 p: float = 0.8,
+                 q: float = 2.0,
+                 eps: float = 1e-2,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 return_dict: bool = True,
+                 use_sigmoid: bool = False) -> None:
+        super().__init__()
+        if use_sigmoid:
+            raise ValueError('SeesawLoss is a softmax loss: use_sigmoid must '
+                             'be False')
+        self.use_sigmoid = False
+        self.num_classes = num_classes
+        self.p, self.q, self.eps = p, q, eps
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+        self.return_dict = return_dict
+        self.register_buffer('cum_samples',
+                             torch.zeros(num_classes, dtype=torch.float64))
+        # tell mmdet's BBoxHead to ask us for channels, scores and accuracy
+        self.custom_cls_channels = True
+        self.custom_activation = True
+        self.custom_accuracy = True
+
+    def get_cls_channels(self, num_classes: int) -> int:
+        if num_classes != self.num_classes:
+            raise ValueError(f'the bbox head has num_classes={num_classes} '
+                             f'but SeesawLoss has {self.num_classes}')
+        return num_classes + 2
+
+    def _split(self, cls_score: Tensor):
+        if cls_score.size(-1) != self.num_classes + 2:
+            raise ValueError(
+                f'SeesawLoss expects {self.num_classes + 2} logits '
+                f'(num_classes + 2), got {cls_score.size(-1)}')
+        return cls_score[..., :-2], cls_score[..., -2:]
+
+    def get_activation(self, cls_score: Tensor) -> Tensor:
+        """(N, C + 2) logits -> (N, C + 1) scores, background last."""
+        classes, objectness = self._split(cls_score)
+        objectness = objectness.float().softmax(-1)
+        scores = classes.float().softmax(-1) * objectness[..., :1]
+        return torch.cat([scores, objectness[..., 1:]], dim=-1)
+
+    def get_accuracy(self, cls_score: Tensor,
+                     labels: Tensor) -> Dict[str, Tensor]:
+        classes, objectness = self._split(cls_score)
+        pos = labels < self.num_classes
+        return dict(
+            acc_objectness=accuracy(objectness,
+                                    (labels == self.num_classes).long()),
+            acc_classes=accuracy(classes[pos], labels[pos]))
+
+    @torch.no_grad()
+    def _count(self, labels: Tensor) -> None:
+        fg = labels[labels < self.num_classes]
+        counts = torch.bincount(fg, minlength=self.num_classes).to(
+            self.cum_samples)
+        self.cum_samples += all_reduce_sum(counts)
+
+    def forward(self,
+                cls_score: Tensor,
+                labels: Tensor,
+                label_weights: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None
+                ) -> Union[Tensor, Dict[str, Tensor]]:
+        reduction = reduction_override or self.reduction
+        classes, objectness = self._split(cls_score)
+        if self.training:
+            self._count(labels)  # every rank, even with no RoIs: all-reduce
+        if label_weights is None:
+            label_weights = labels.new_ones(labels.shape, dtype=torch.float)
+        label_weights = label_weights.float()
+        pos = labels < self.num_classes
+
+        if pos.any():
+            logits = seesaw_logits(classes[pos], labels[pos],
+                                   self.cum_samples, self.p, self.q, self.eps)
+            loss_classes = weight_reduce_loss(
+                F.cross_entropy(logits, labels[pos], reduction='none'),
+                label_weights[pos], reduction, avg_factor)
+        else:  # keep the graph: zero loss, zero gradients
+            loss_classes = classes.sum() * 0
+        if labels.numel():
+            obj_labels = (labels == self.num_classes).long()
+            loss_objectness = weight_reduce_loss(
+                F.cross_entropy(objectness.float(), obj_labels,
+                                reduction='none'), label_weights, reduction,
+                avg_factor)
+        else:
+            loss_objectness = objectness.sum() * 0
+        loss_classes = self.loss_weight * loss_classes
+        loss_objectness = self.loss_weight * loss_objectness
+        if self.return_dict:
+            return dict(
+                loss_cls_objectness=loss_objectness,
+                loss_cls_classes=loss_classes)
+        return loss_classes + loss_objectness
