@@ -2,9 +2,12 @@
 from .class_statistics import (FREQUENCY_GROUPS, ClassStatistics,
                                frequency_groups)
 from .distributed import all_reduce_sum
-from .losses import seesaw_logits
+from .precision import at_least_float32
+from .losses import (eql_weights, eqlv2_gradient_sums, eqlv2_weights,
+                     seesaw_logits)
 
 __all__ = [
-    'FREQUENCY_GROUPS', 'ClassStatistics', 'all_reduce_sum',
-    'frequency_groups', 'seesaw_logits'
+    'FREQUENCY_GROUPS', 'ClassStatistics', 'all_reduce_sum', 'at_least_float32',
+    'eql_weights', 'eqlv2_gradient_sums', 'eqlv2_weights', 'frequency_groups',
+    'seesaw_logits'
 ]

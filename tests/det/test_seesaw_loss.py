@@ -1,29 +1,16 @@
-import os
-import socket
+from functools import partial
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from mmdet.models.losses import SeesawLoss as MMDetSeesawLoss
 from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope
 
 from lt_mm.det import NormedConv2d, NormedLinear, SeesawLoss
+from .loss_helpers import (buffers_after_joint_batches,
+                           buffers_after_two_ranks, lvis_batch)
 
 C = 1203
-
-
-def lvis_batch(seed, num_rois=1024, num_classes=C, bg_fraction=0.75):
-    """RoI logits and labels shaped like an LVIS Mask R-CNN step, with a
-    long-tailed label distribution among the positives."""
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(num_rois, num_classes + 2, generator=g) * 3
-    probs = 1.0 / torch.arange(1, num_classes + 1).float()
-    fg = torch.multinomial(probs, num_rois, replacement=True, generator=g)
-    is_bg = torch.rand(num_rois, generator=g) < bg_fraction
-    labels = torch.where(is_bg, torch.tensor(num_classes), fg)
-    return logits, labels
 
 
 def test_equals_mmdet_seesaw_over_steps():
@@ -147,34 +134,12 @@ def test_normed_predictors_equal_mmdet():
     torch.testing.assert_close(ours(x), ref(x))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _distributed_worker(rank, world_size, port, out):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
-    loss = SeesawLoss(num_classes=40)
-    for step in range(3):
-        logits, labels = lvis_batch(10 * step + rank, 64, 40)
-        loss(logits, labels)
-    gathered = [torch.zeros(40, dtype=torch.float64) for _ in range(2)]
-    dist.all_gather(gathered, loss.cum_samples)
-    if rank == 0:
-        torch.save(torch.stack(gathered), out)
-    dist.destroy_process_group()
-
-
 def test_counts_agree_across_ranks_and_equal_one_process(tmp_path):
-    out = str(tmp_path / 'counts.pth')
-    mp.spawn(_distributed_worker, args=(2, _free_port(), out), nprocs=2)
-    per_rank = torch.load(out)
-    torch.testing.assert_close(per_rank[0], per_rank[1])
-    single = SeesawLoss(num_classes=40)
-    for step in range(3):
-        batches = [lvis_batch(10 * step + r, 64, 40) for r in range(2)]
-        single(torch.cat([b[0] for b in batches]),
-               torch.cat([b[1] for b in batches]))
-    torch.testing.assert_close(per_rank[0], single.cum_samples)
+    batches = [[lvis_batch(10 * step + rank, 64, 40) for rank in range(2)]
+               for step in range(3)]
+    make_loss = partial(SeesawLoss, num_classes=40)
+    ranks = buffers_after_two_ranks(make_loss, batches, tmp_path)
+    joint = buffers_after_joint_batches(make_loss, batches)
+    torch.testing.assert_close(ranks[0]['cum_samples'],
+                               ranks[1]['cum_samples'])
+    torch.testing.assert_close(ranks[0]['cum_samples'], joint['cum_samples'])

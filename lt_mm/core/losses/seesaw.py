@@ -23,6 +23,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..precision import at_least_float32
+
 
 def seesaw_logits(logits: torch.Tensor,
                   labels: torch.Tensor,
@@ -44,8 +46,7 @@ def seesaw_logits(logits: torch.Tensor,
     Returns:
         Tensor: (N, C) adjusted logits, computed in float32 at least.
     """
-    logits = logits.float() if logits.dtype in (torch.float16,
-                                                torch.bfloat16) else logits
+    logits = at_least_float32(logits)
     num_classes = logits.size(1)
     labels = labels.long()
     log_s = logits.new_zeros(logits.shape)

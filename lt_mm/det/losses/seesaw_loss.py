@@ -7,7 +7,7 @@ from mmdet.models.losses import accuracy
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
-from lt_mm.core import all_reduce_sum, seesaw_logits
+from lt_mm.core import all_reduce_sum, at_least_float32, seesaw_logits
 from lt_mm.registry import MODELS
 
 
@@ -79,8 +79,8 @@ class SeesawLoss(nn.Module):
     def get_activation(self, cls_score: Tensor) -> Tensor:
         """(N, C + 2) logits -> (N, C + 1) scores, background last."""
         classes, objectness = self._split(cls_score)
-        objectness = objectness.float().softmax(-1)
-        scores = classes.float().softmax(-1) * objectness[..., :1]
+        objectness = at_least_float32(objectness).softmax(-1)
+        scores = at_least_float32(classes).softmax(-1) * objectness[..., :1]
         return torch.cat([scores, objectness[..., 1:]], dim=-1)
 
     def get_accuracy(self, cls_score: Tensor,
@@ -126,7 +126,7 @@ class SeesawLoss(nn.Module):
         if labels.numel():
             obj_labels = (labels == self.num_classes).long()
             loss_objectness = weight_reduce_loss(
-                F.cross_entropy(objectness.float(), obj_labels,
+                F.cross_entropy(at_least_float32(objectness), obj_labels,
                                 reduction='none'), label_weights, reduction,
                 avg_factor)
         else:

@@ -1,0 +1,7 @@
+import torch
+
+
+def at_least_float32(x: torch.Tensor) -> torch.Tensor:
+    """Half-precision logits (AMP) upcast to float32; float64 stays, so
+    losses remain exact under gradcheck."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x

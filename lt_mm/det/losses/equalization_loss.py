@@ -1,0 +1,111 @@
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.models.losses.utils import weight_reduce_loss
+from torch import Tensor
+
+from lt_mm.core import ClassStatistics, at_least_float32, eql_weights
+from lt_mm.registry import MODELS
+from .sigmoid_accuracy import sigmoid_head_accuracy
+
+
+@MODELS.register_module()
+class EqualizationLoss(nn.Module):
+    """Equalization Loss (v1) for an mmdet bbox head (Tan et al., CVPR 2020).
+
+    The classifier outputs ``num_classes`` logits, no background logit; a
+    background RoI has an all-zero target. Foreground RoIs do not push down
+    the logits of tail classes, those whose training image frequency
+    ``image_count / num_images`` is below ``lambda_`` (see
+    :mod:`lt_mm.core.losses.eql`). The loss is ``sum(w * BCE) / N_RoI``; test
+    scores are the sigmoids, with background 0.
+
+    The tail set comes from :class:`lt_mm.ClassStatisticsHook` (the
+    training set after filtering) and is kept in the ``tail`` buffer, so a
+    checkpoint tests without training data. Initialise the classifier bias
+    to the prior -log((1 - p) / p), p = 0.001 (see the LVIS config).
+
+    Args:
+        num_classes (int): Foreground classes. Defaults to 1203.
+        lambda_ (float): Frequency threshold; 0.0011 for LVIS v1 (the
+            eqlv2 repository), 0.00177 for LVIS v0.5 (the paper).
+        loss_weight (float): Defaults to 1.0.
+        reduction (str): 'mean' (over RoIs), 'sum' or 'none'.
+    """
+
+    def __init__(self,
+                 num_classes: int = 1203,
+                 lambda_: float = 0.0011,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 use_sigmoid: bool = True) -> None:
+        super().__init__()
+        if not use_sigmoid:
+            raise ValueError('EqualizationLoss is a sigmoid loss: '
+                             'use_sigmoid must be True')
+        self.use_sigmoid = True
+        self.num_classes = num_classes
+        self.lambda_ = lambda_
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+        self.register_buffer('tail', torch.zeros(num_classes,
+                                                 dtype=torch.bool))
+        self.register_buffer('has_statistics', torch.tensor(False))
+        self.custom_cls_channels = True
+        self.custom_activation = True
+        self.custom_accuracy = True
+
+    def set_class_statistics(self, stats: ClassStatistics) -> None:
+        frequency = torch.as_tensor(stats.image_counts / stats.num_images)
+        self.tail.copy_(frequency < self.lambda_)
+        self.has_statistics.fill_(True)
+
+    def get_cls_channels(self, num_classes: int) -> int:
+        if num_classes != self.num_classes:
+            raise ValueError(f'the bbox head has num_classes={num_classes} '
+                             f'but EqualizationLoss has {self.num_classes}')
+        return num_classes
+
+    def _check(self, cls_score: Tensor) -> None:
+        if cls_score.size(-1) != self.num_classes:
+            raise ValueError(
+                f'EqualizationLoss expects {self.num_classes} logits '
+                f'(num_classes, no background), got {cls_score.size(-1)}')
+
+    def get_activation(self, cls_score: Tensor) -> Tensor:
+        """(N, C) logits -> (N, C + 1) scores with a zero background."""
+        self._check(cls_score)
+        prob = at_least_float32(cls_score).sigmoid()
+        return torch.cat([prob, prob.new_zeros(len(prob), 1)], -1)
+
+    def get_accuracy(self, cls_score: Tensor,
+                     labels: Tensor) -> Dict[str, Tensor]:
+        return sigmoid_head_accuracy(cls_score, labels, self.num_classes,
+                                     has_objectness=False)
+
+    def forward(self,
+                cls_score: Tensor,
+                labels: Tensor,
+                label_weights: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> Tensor:
+        self._check(cls_score)
+        if self.training and not self.has_statistics:
+            raise RuntimeError(
+                'EqualizationLoss needs the class frequencies of the training '
+                "set: add dict(type='lt_mm.ClassStatisticsHook') to "
+                'custom_hooks')
+        reduction = reduction_override or self.reduction
+        logits = at_least_float32(cls_score)
+        targets = F.one_hot(labels, self.num_classes + 1)[:, :-1].to(logits)
+        weights = eql_weights(labels, self.num_classes, self.tail).to(logits)
+        if label_weights is not None:
+            weights = weights * label_weights.to(logits)[:, None]
+        loss = F.binary_cross_entropy_with_logits(
+            logits, targets, reduction='none')
+        avg_factor = max(avg_factor or len(labels), 1) \
+            if reduction == 'mean' else None
+        return self.loss_weight * weight_reduce_loss(loss, weights, reduction,
+                                                     avg_factor)

@@ -1,0 +1,122 @@
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.models.losses.utils import weight_reduce_loss
+from torch import Tensor
+
+from lt_mm.core import (all_reduce_sum, at_least_float32,
+                        eqlv2_gradient_sums, eqlv2_weights)
+from lt_mm.registry import MODELS
+from .sigmoid_accuracy import sigmoid_head_accuracy
+
+
+@MODELS.register_module()
+class EqualizationLossV2(nn.Module):
+    """Equalization Loss v2 for an mmdet bbox head (Tan et al., CVPR 2021).
+
+    The classifier outputs ``num_classes + 1`` logits, the last a
+    class-agnostic objectness logit whose target is 1 for background RoIs.
+    Each class's positive and negative gradients are re-weighted from the
+    gradient sums accumulated so far (see :mod:`lt_mm.core.losses.eqlv2`);
+    the loss is ``sum(w * BCE) / N_RoI``. At test time
+    ``score_j = sigmoid(z_j) * (1 - sigmoid(z_obj))`` and the background
+    score is ``sigmoid(z_obj)``.
+
+    ``pos_grad`` and ``neg_grad`` are float64 buffers: checkpoints carry
+    them, and each step's sums are all-reduced over ranks before they are
+    added (mmdet's port keeps per-GPU sums by default).
+
+    Args:
+        num_classes (int): Foreground classes. Defaults to 1203.
+        gamma (float), mu (float), alpha (float): The paper's 12, 0.8, 4.
+        loss_weight (float): Defaults to 1.0.
+        reduction (str): 'mean' (over RoIs), 'sum' or 'none'.
+    """
+
+    def __init__(self,
+                 num_classes: int = 1203,
+                 gamma: float = 12.0,
+                 mu: float = 0.8,
+                 alpha: float = 4.0,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 use_sigmoid: bool = True) -> None:
+        super().__init__()
+        if not use_sigmoid:
+            raise ValueError('EqualizationLossV2 is a sigmoid loss: '
+                             'use_sigmoid must be True')
+        self.use_sigmoid = True
+        self.num_classes = num_classes
+        self.gamma, self.mu, self.alpha = gamma, mu, alpha
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+        self.register_buffer('pos_grad',
+                             torch.zeros(num_classes, dtype=torch.float64))
+        self.register_buffer('neg_grad',
+                             torch.zeros(num_classes, dtype=torch.float64))
+        self.custom_cls_channels = True
+        self.custom_activation = True
+        self.custom_accuracy = True
+
+    def get_cls_channels(self, num_classes: int) -> int:
+        if num_classes != self.num_classes:
+            raise ValueError(f'the bbox head has num_classes={num_classes} '
+                             f'but EqualizationLossV2 has {self.num_classes}')
+        return num_classes + 1
+
+    def _check(self, cls_score: Tensor) -> None:
+        if cls_score.size(-1) != self.num_classes + 1:
+            raise ValueError(
+                f'EqualizationLossV2 expects {self.num_classes + 1} logits '
+                f'(num_classes + 1), got {cls_score.size(-1)}')
+
+    def get_activation(self, cls_score: Tensor) -> Tensor:
+        """(N, C + 1) logits -> (N, C + 1) scores, background last."""
+        self._check(cls_score)
+        prob = at_least_float32(cls_score).sigmoid()
+        background = prob[..., -1:]
+        return torch.cat([prob[..., :-1] * (1 - background), background], -1)
+
+    def get_accuracy(self, cls_score: Tensor,
+                     labels: Tensor) -> Dict[str, Tensor]:
+        return sigmoid_head_accuracy(cls_score, labels, self.num_classes,
+                                     has_objectness=True)
+
+    def class_weights(self):
+        """(C + 1, ) positive and negative weights; objectness keeps 1."""
+        pos_w, neg_w = eqlv2_weights(self.pos_grad, self.neg_grad,
+                                     self.gamma, self.mu, self.alpha)
+        one = pos_w.new_ones(1)
+        return torch.cat([pos_w, one]), torch.cat([neg_w, one])
+
+    def forward(self,
+                cls_score: Tensor,
+                labels: Tensor,
+                label_weights: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> Tensor:
+        self._check(cls_score)
+        reduction = reduction_override or self.reduction
+        logits = at_least_float32(cls_score)
+        targets = F.one_hot(labels, self.num_classes + 1).to(logits)
+        pos_w, neg_w = (w.to(logits) for w in self.class_weights())
+        weights = pos_w * targets + neg_w * (1 - targets)
+        if label_weights is not None:
+            weights = weights * label_weights.to(logits)[:, None]
+        loss = F.binary_cross_entropy_with_logits(
+            logits, targets, reduction='none')
+        if self.training:
+            with torch.no_grad():
+                pos, neg = eqlv2_gradient_sums(logits.detach(), targets,
+                                               weights)
+                sums = all_reduce_sum(
+                    torch.stack([pos[:-1], neg[:-1]]).double())
+                self.pos_grad += sums[0]
+                self.neg_grad += sums[1]
+        # 'mean' is over RoIs, not over RoIs x channels
+        avg_factor = max(avg_factor or len(labels), 1) \
+            if reduction == 'mean' else None
+        return self.loss_weight * weight_reduce_loss(loss, weights, reduction,
+                                                     avg_factor)

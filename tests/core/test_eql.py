@@ -1,0 +1,57 @@
+import math
+
+import torch
+
+from lt_mm.core import eql_weights, eqlv2_gradient_sums, eqlv2_weights
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_eql_weights_by_hand():
+    tail = torch.tensor([False, True, True])
+    # foreground of class 0, foreground of tail class 2, background
+    w = eql_weights(torch.tensor([0, 2, 3]), 3, tail)
+    torch.testing.assert_close(
+        w,
+        torch.tensor([
+            [1., 0., 0.],  # tail classes 1, 2 get no negative gradient
+            [1., 0., 1.],  # its own class keeps its positive term
+            [1., 1., 1.],  # background RoIs suppress every class
+        ]))
+
+
+def test_eqlv2_weights_start_at_one():
+    pos_w, neg_w = eqlv2_weights(torch.zeros(4), torch.zeros(4))
+    torch.testing.assert_close(pos_w, torch.ones(4))
+    torch.testing.assert_close(neg_w, torch.ones(4))
+
+
+def test_eqlv2_one_step_by_hand():
+    # C = 2 plus objectness; all logits 0 so every |gradient| is 0.5.
+    # RoI 0 is class 0, RoI 1 background (objectness target 1).
+    targets = torch.tensor([[1., 0., 0.], [0., 0., 1.]])
+    pos, neg = eqlv2_gradient_sums(torch.zeros(2, 3), targets,
+                                   torch.ones(2, 3))
+    torch.testing.assert_close(pos, torch.tensor([0.5, 0.0, 0.5]))
+    torch.testing.assert_close(neg, torch.tensor([0.5, 1.0, 0.5]))
+    pos_w, neg_w = eqlv2_weights(pos[:2], neg[:2], gamma=12, mu=0.8,
+                                 alpha=4)
+    # g = [1.0, 0.0]
+    q = [sigmoid(12 * (1.0 - 0.8)), sigmoid(12 * (0.0 - 0.8))]
+    torch.testing.assert_close(neg_w, torch.tensor(q))
+    torch.testing.assert_close(pos_w, torch.tensor([1 + 4 * (1 - x)
+                                                    for x in q]))
+
+
+def test_eqlv2_gradient_sums_are_the_bce_gradients():
+    torch.manual_seed(0)
+    z = torch.randn(5, 4, requires_grad=True)
+    targets = torch.eye(4)[torch.tensor([0, 1, 3, 3, 2])]
+    w = torch.rand(5, 4)
+    (torch.nn.functional.binary_cross_entropy_with_logits(
+        z, targets, reduction='none') * w).sum().backward()
+    pos, neg = eqlv2_gradient_sums(z.detach(), targets, w)
+    torch.testing.assert_close(pos, (z.grad.abs() * targets).sum(0))
+    torch.testing.assert_close(neg, (z.grad.abs() * (1 - targets)).sum(0))
