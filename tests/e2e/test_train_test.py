@@ -10,6 +10,7 @@ import sys
 
 import pytest
 import torch
+from mmengine.config import Config
 
 import lt_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
 from .tooling import run
@@ -18,14 +19,17 @@ CONFIG = 'configs/demo/mask_rcnn.py'
 LVIS_KEYS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
 
 
-def demo_options(data_root, epochs=2):
-    """Point the demo config at ``data_root``: 16 training images, 16 test
+def demo_options(data_root, config=CONFIG, epochs=2):
+    """Point a demo config at ``data_root``: 16 training images, 16 test
     images and 8 for the validation that closes training."""
     root = f'{data_root}/'
     val_ann = f'{root}annotations/lvis_v1_val.json'
+    train_set = 'train_dataloader.dataset'
+    if 'dataset' in Config.fromfile(config).train_dataloader.dataset:
+        train_set += '.dataset'  # inside a repeat-factor wrapper
     return [
-        f'train_dataloader.dataset.dataset.data_root={root}',
-        'train_dataloader.dataset.dataset.indices=16',
+        f'{train_set}.data_root={root}',
+        f'{train_set}.indices=16',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         f'train_cfg.max_epochs={epochs}',
@@ -44,8 +48,8 @@ def demo_options(data_root, epochs=2):
 def train(work_dir, data_root, *extra, epochs=2, config=CONFIG):
     return run([
         sys.executable, 'tools/train.py', config, '--work-dir',
-        str(work_dir), '--cfg-options', *demo_options(data_root, epochs),
-        *extra
+        str(work_dir), '--cfg-options',
+        *demo_options(data_root, config, epochs), *extra
     ])
 
 
@@ -56,7 +60,10 @@ def parse_lvis_metrics(output):
 
 @pytest.fixture(
     scope='module',
-    params=['configs/demo/mask_rcnn.py', 'configs/demo/seesaw_mask_rcnn.py'])
+    params=[
+        'configs/demo/mask_rcnn.py', 'configs/demo/seesaw_mask_rcnn.py',
+        'configs/demo/eql_mask_rcnn.py', 'configs/demo/eqlv2_mask_rcnn.py'
+    ])
 def trained(request, tmp_path_factory, demo_data):
     work_dir = tmp_path_factory.mktemp('train')
     output = train(work_dir, demo_data, config=request.param)
@@ -79,7 +86,9 @@ def test_test_tool_reports_lvis_metrics(trained, demo_data, tmp_path):
         str(work_dir / 'epoch_2.pth'), '--work-dir',
         str(tmp_path), '--out',
         str(out_pkl), '--show-dir', 'vis', '--cfg-options',
-        *demo_options(demo_data)
+        *demo_options(demo_data, config),
+        # after 4 iterations a cosine classifier's scores are still tiny
+        'model.test_cfg.rcnn.score_thr=0.0'
     ])
     metrics = parse_lvis_metrics(output)
     for iou_type in ('bbox', 'segm'):
@@ -102,14 +111,17 @@ def test_resume_with_weights_only_loading(trained, demo_data, tmp_path):
     # the resumed checkpoint still loads weights-only
     ckpt = torch.load(tmp_path / 'epoch_2.pth', weights_only=True)
     assert ckpt['meta']['epoch'] == 2
-    counts = 'roi_head.bbox_head.loss_cls.cum_samples'
-    if counts in ckpt['state_dict']:
-        first = torch.load(work_dir / 'epoch_1.pth', weights_only=True)
-        # the resumed run starts from epoch 1's counts and adds epoch 2's
-        assert (ckpt['state_dict'][counts] >=
-                first['state_dict'][counts]).all()
-        assert ckpt['state_dict'][counts].sum() > \
-            first['state_dict'][counts].sum()
+    first = torch.load(work_dir / 'epoch_1.pth', weights_only=True)
+    for name in ('cum_samples', 'pos_grad', 'neg_grad'):
+        key = f'roi_head.bbox_head.loss_cls.{name}'
+        if key in ckpt['state_dict']:
+            # the resumed run starts from epoch 1's sums and adds epoch 2's
+            assert (ckpt['state_dict'][key] >= first['state_dict'][key]).all()
+            assert ckpt['state_dict'][key].sum() > \
+                first['state_dict'][key].sum()
+    tail = 'roi_head.bbox_head.loss_cls.tail'
+    if tail in ckpt['state_dict']:  # EQL: the hook's statistics are saved
+        assert ckpt['state_dict'][tail].any()
 
 
 def free_port():
@@ -122,7 +134,8 @@ def test_distributed_training_two_cpu_processes(demo_data, tmp_path):
     """tools/dist_train.sh: 2 gloo processes on the CPU."""
     output = run([
         'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
-        str(tmp_path), '--cfg-options', *demo_options(demo_data, epochs=1)
+        str(tmp_path), '--cfg-options',
+        *demo_options(demo_data, epochs=1)
     ], PORT=str(free_port()))
     assert 'Distributed training: True' in output
     assert osp.exists(tmp_path / 'epoch_1.pth')

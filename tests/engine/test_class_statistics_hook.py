@@ -87,6 +87,18 @@ def test_hook_stops_on_num_classes_mismatch(demo_data):
             fake_runner(model, demo_train_dataset(demo_data)))
 
 
+def test_hook_checks_num_classes_of_lt_mm_components(demo_data):
+    from lt_mm.det import SeesawLoss
+    model = nn.Sequential(SeesawLoss(num_classes=1203))
+    with pytest.raises(ValueError, match='SeesawLoss.*num_classes=1203'):
+        ClassStatisticsHook().before_train(
+            fake_runner(model, demo_train_dataset(demo_data)))
+    # the right number passes
+    ClassStatisticsHook().before_train(
+        fake_runner(nn.Sequential(SeesawLoss(num_classes=20)),
+                    demo_train_dataset(demo_data)))
+
+
 def test_hook_without_receivers_reads_no_data():
     # An unusable dataset is never touched when nobody needs statistics.
     ClassStatisticsHook().before_train(fake_runner(nn.Linear(2, 2), None))

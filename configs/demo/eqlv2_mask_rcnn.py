@@ -1,0 +1,25 @@
+# configs/lvis/eqlv2_mask_rcnn_r50.py on the demo data (see mask_rcnn.py):
+# random sampling instead of the baseline's repeat factors.
+_base_ = './mask_rcnn.py'
+
+model = dict(
+    roi_head=dict(
+        bbox_head=dict(
+            loss_cls=dict(
+                _delete_=True,
+                type='lt_mm.EqualizationLossV2',
+                num_classes={{_base_.num_classes}},
+                gamma=12,
+                mu=0.8,
+                alpha=4.0,
+                loss_weight=1.0))))
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='lt_mm.LVISDataset',
+        data_root={{_base_.data_root}},
+        ann_file='annotations/lvis_v1_train.json',
+        data_prefix=dict(img=''),
+        filter_cfg=dict(filter_empty_gt=True, min_size=8),
+        pipeline={{_base_.train_pipeline}}))
