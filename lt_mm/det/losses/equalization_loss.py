@@ -1,18 +1,18 @@
 from typing import Dict, Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import ClassStatistics, at_least_float32, eql_weights
 from lt_mm.registry import MODELS
+from .roi_classification_loss import RoIClassificationLoss
 from .sigmoid_accuracy import sigmoid_head_accuracy
 
 
 @MODELS.register_module()
-class EqualizationLoss(nn.Module):
+class EqualizationLoss(RoIClassificationLoss):
     """Equalization Loss (v1) for an mmdet bbox head (Tan et al., CVPR 2020).
 
     The classifier outputs ``num_classes`` logits, no background logit; a
@@ -34,6 +34,8 @@ class EqualizationLoss(nn.Module):
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none'.
     """
+    extra_channels = 0
+    use_sigmoid = True
 
     def __init__(self,
                  num_classes: int = 1203,
@@ -41,42 +43,20 @@ class EqualizationLoss(nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
                  use_sigmoid: bool = True) -> None:
-        super().__init__()
-        if not use_sigmoid:
-            raise ValueError('EqualizationLoss is a sigmoid loss: '
-                             'use_sigmoid must be True')
-        self.use_sigmoid = True
-        self.num_classes = num_classes
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
         self.lambda_ = lambda_
-        self.loss_weight = loss_weight
-        self.reduction = reduction
         self.register_buffer('tail', torch.zeros(num_classes,
                                                  dtype=torch.bool))
         self.register_buffer('has_statistics', torch.tensor(False))
-        self.custom_cls_channels = True
-        self.custom_activation = True
-        self.custom_accuracy = True
 
     def set_class_statistics(self, stats: ClassStatistics) -> None:
         frequency = torch.as_tensor(stats.image_counts / stats.num_images)
         self.tail.copy_(frequency < self.lambda_)
         self.has_statistics.fill_(True)
 
-    def get_cls_channels(self, num_classes: int) -> int:
-        if num_classes != self.num_classes:
-            raise ValueError(f'the bbox head has num_classes={num_classes} '
-                             f'but EqualizationLoss has {self.num_classes}')
-        return num_classes
-
-    def _check(self, cls_score: Tensor) -> None:
-        if cls_score.size(-1) != self.num_classes:
-            raise ValueError(
-                f'EqualizationLoss expects {self.num_classes} logits '
-                f'(num_classes, no background), got {cls_score.size(-1)}')
-
     def get_activation(self, cls_score: Tensor) -> Tensor:
         """(N, C) logits -> (N, C + 1) scores with a zero background."""
-        self._check(cls_score)
+        self.check_logits(cls_score)
         prob = at_least_float32(cls_score).sigmoid()
         return torch.cat([prob, prob.new_zeros(len(prob), 1)], -1)
 
@@ -91,7 +71,7 @@ class EqualizationLoss(nn.Module):
                 label_weights: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
-        self._check(cls_score)
+        self.check_logits(cls_score)
         if self.training and not self.has_statistics:
             raise RuntimeError(
                 'EqualizationLoss needs the class frequencies of the training '

@@ -1,7 +1,6 @@
 from typing import Dict, Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
@@ -9,11 +8,12 @@ from torch import Tensor
 from lt_mm.core import (all_reduce_sum, at_least_float32,
                         eqlv2_gradient_sums, eqlv2_weights)
 from lt_mm.registry import MODELS
+from .roi_classification_loss import RoIClassificationLoss
 from .sigmoid_accuracy import sigmoid_head_accuracy
 
 
 @MODELS.register_module()
-class EqualizationLossV2(nn.Module):
+class EqualizationLossV2(RoIClassificationLoss):
     """Equalization Loss v2 for an mmdet bbox head (Tan et al., CVPR 2021).
 
     The classifier outputs ``num_classes + 1`` logits, the last a
@@ -34,6 +34,8 @@ class EqualizationLossV2(nn.Module):
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none'.
     """
+    extra_channels = 1
+    use_sigmoid = True
 
     def __init__(self,
                  num_classes: int = 1203,
@@ -43,38 +45,16 @@ class EqualizationLossV2(nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
                  use_sigmoid: bool = True) -> None:
-        super().__init__()
-        if not use_sigmoid:
-            raise ValueError('EqualizationLossV2 is a sigmoid loss: '
-                             'use_sigmoid must be True')
-        self.use_sigmoid = True
-        self.num_classes = num_classes
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
         self.gamma, self.mu, self.alpha = gamma, mu, alpha
-        self.loss_weight = loss_weight
-        self.reduction = reduction
         self.register_buffer('pos_grad',
                              torch.zeros(num_classes, dtype=torch.float64))
         self.register_buffer('neg_grad',
                              torch.zeros(num_classes, dtype=torch.float64))
-        self.custom_cls_channels = True
-        self.custom_activation = True
-        self.custom_accuracy = True
-
-    def get_cls_channels(self, num_classes: int) -> int:
-        if num_classes != self.num_classes:
-            raise ValueError(f'the bbox head has num_classes={num_classes} '
-                             f'but EqualizationLossV2 has {self.num_classes}')
-        return num_classes + 1
-
-    def _check(self, cls_score: Tensor) -> None:
-        if cls_score.size(-1) != self.num_classes + 1:
-            raise ValueError(
-                f'EqualizationLossV2 expects {self.num_classes + 1} logits '
-                f'(num_classes + 1), got {cls_score.size(-1)}')
 
     def get_activation(self, cls_score: Tensor) -> Tensor:
         """(N, C + 1) logits -> (N, C + 1) scores, background last."""
-        self._check(cls_score)
+        self.check_logits(cls_score)
         prob = at_least_float32(cls_score).sigmoid()
         background = prob[..., -1:]
         return torch.cat([prob[..., :-1] * (1 - background), background], -1)
@@ -97,7 +77,7 @@ class EqualizationLossV2(nn.Module):
                 label_weights: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
-        self._check(cls_score)
+        self.check_logits(cls_score)
         reduction = reduction_override or self.reduction
         logits = at_least_float32(cls_score)
         targets = F.one_hot(labels, self.num_classes + 1).to(logits)

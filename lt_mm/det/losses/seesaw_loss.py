@@ -1,7 +1,6 @@
 from typing import Dict, Optional, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.losses import accuracy
 from mmdet.models.losses.utils import weight_reduce_loss
@@ -9,10 +8,11 @@ from torch import Tensor
 
 from lt_mm.core import all_reduce_sum, at_least_float32, seesaw_logits
 from lt_mm.registry import MODELS
+from .roi_classification_loss import RoIClassificationLoss
 
 
 @MODELS.register_module()
-class SeesawLoss(nn.Module):
+class SeesawLoss(RoIClassificationLoss):
     """Seesaw Loss for an mmdet bbox head (Wang et al., CVPR 2021).
 
     The classifier outputs ``num_classes + 2`` logits: the class logits and
@@ -36,6 +36,8 @@ class SeesawLoss(nn.Module):
         reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
         return_dict (bool): Log the class and objectness terms separately.
     """
+    extra_channels = 2
+    use_sigmoid = False
 
     def __init__(self,
                  num_classes: int = 1203,
@@ -46,34 +48,14 @@ class SeesawLoss(nn.Module):
                  reduction: str = 'mean',
                  return_dict: bool = True,
                  use_sigmoid: bool = False) -> None:
-        super().__init__()
-        if use_sigmoid:
-            raise ValueError('SeesawLoss is a softmax loss: use_sigmoid must '
-                             'be False')
-        self.use_sigmoid = False
-        self.num_classes = num_classes
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
         self.p, self.q, self.eps = p, q, eps
-        self.loss_weight = loss_weight
-        self.reduction = reduction
         self.return_dict = return_dict
         self.register_buffer('cum_samples',
                              torch.zeros(num_classes, dtype=torch.float64))
-        # tell mmdet's BBoxHead to ask us for channels, scores and accuracy
-        self.custom_cls_channels = True
-        self.custom_activation = True
-        self.custom_accuracy = True
-
-    def get_cls_channels(self, num_classes: int) -> int:
-        if num_classes != self.num_classes:
-            raise ValueError(f'the bbox head has num_classes={num_classes} '
-                             f'but SeesawLoss has {self.num_classes}')
-        return num_classes + 2
 
     def _split(self, cls_score: Tensor):
-        if cls_score.size(-1) != self.num_classes + 2:
-            raise ValueError(
-                f'SeesawLoss expects {self.num_classes + 2} logits '
-                f'(num_classes + 2), got {cls_score.size(-1)}')
+        self.check_logits(cls_score)
         return cls_score[..., :-2], cls_score[..., -2:]
 
     def get_activation(self, cls_score: Tensor) -> Tensor:
