@@ -2,7 +2,8 @@ import math
 
 import torch
 
-from lt_mm.core import eql_weights, eqlv2_gradient_sums, eqlv2_weights
+from lt_mm.core import (class_weighted_bce, eql_weights, eqlv2_gradient_sums,
+                        eqlv2_weights)
 
 
 def sigmoid(x):
@@ -31,9 +32,8 @@ def test_eqlv2_weights_start_at_one():
 def test_eqlv2_one_step_by_hand():
     # C = 2 plus objectness; all logits 0 so every |gradient| is 0.5.
     # RoI 0 is class 0, RoI 1 background (objectness target 1).
-    targets = torch.tensor([[1., 0., 0.], [0., 0., 1.]])
-    pos, neg = eqlv2_gradient_sums(torch.zeros(2, 3), targets,
-                                   torch.ones(2, 3))
+    pos, neg = eqlv2_gradient_sums(torch.zeros(2, 3), torch.tensor([0, 2]),
+                                   torch.ones(3), torch.ones(3), torch.ones(2))
     torch.testing.assert_close(pos, torch.tensor([0.5, 0.0, 0.5]))
     torch.testing.assert_close(neg, torch.tensor([0.5, 1.0, 0.5]))
     pos_w, neg_w = eqlv2_weights(pos[:2], neg[:2], gamma=12, mu=0.8,
@@ -45,13 +45,35 @@ def test_eqlv2_one_step_by_hand():
                                                     for x in q]))
 
 
+def explicit_weighted_bce(z, labels, pos_w, neg_w, row_w):
+    targets = torch.eye(z.size(1), dtype=z.dtype)[labels]
+    w = (pos_w * targets + neg_w * (1 - targets)) * row_w[:, None]
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        z, targets, reduction='none') * w, targets
+
+
+def test_class_weighted_bce_equals_the_explicit_sum():
+    torch.manual_seed(0)
+    z = torch.randn(6, 4, dtype=torch.float64) * 5
+    labels = torch.tensor([0, 1, 3, 3, 2, 0])
+    pos_w = torch.rand(4, dtype=torch.float64) + 1
+    neg_w = torch.rand(4, dtype=torch.float64)
+    explicit, _ = explicit_weighted_bce(z, labels, pos_w, neg_w,
+                                        torch.ones(6, dtype=torch.float64))
+    torch.testing.assert_close(
+        class_weighted_bce(z, labels, pos_w, neg_w), explicit.sum(1))
+    z.requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda x: class_weighted_bce(x, labels, pos_w, neg_w).sum(), (z, ))
+
+
 def test_eqlv2_gradient_sums_are_the_bce_gradients():
     torch.manual_seed(0)
     z = torch.randn(5, 4, requires_grad=True)
-    targets = torch.eye(4)[torch.tensor([0, 1, 3, 3, 2])]
-    w = torch.rand(5, 4)
-    (torch.nn.functional.binary_cross_entropy_with_logits(
-        z, targets, reduction='none') * w).sum().backward()
-    pos, neg = eqlv2_gradient_sums(z.detach(), targets, w)
+    labels = torch.tensor([0, 1, 3, 3, 2])
+    pos_w, neg_w, row_w = torch.rand(4) + 1, torch.rand(4), torch.rand(5)
+    loss, targets = explicit_weighted_bce(z, labels, pos_w, neg_w, row_w)
+    loss.sum().backward()
+    pos, neg = eqlv2_gradient_sums(z.detach(), labels, pos_w, neg_w, row_w)
     torch.testing.assert_close(pos, (z.grad.abs() * targets).sum(0))
     torch.testing.assert_close(neg, (z.grad.abs() * (1 - targets)).sum(0))

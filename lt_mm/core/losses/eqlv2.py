@@ -19,6 +19,7 @@ yet (the very first step) has g_j = inf, so every weight starts at 1.
 from typing import Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -35,15 +36,45 @@ def eqlv2_weights(pos_grad: Tensor,
     return pos_w, neg_w
 
 
-def eqlv2_gradient_sums(logits: Tensor, targets: Tensor,
-                        weights: Tensor) -> Tuple[Tensor, Tensor]:
-    """Per-channel sums of |dBCE/dz| * w over positives and negatives.
+def class_weighted_bce(logits: Tensor, labels: Tensor, pos_w: Tensor,
+                       neg_w: Tensor) -> Tensor:
+    """Per-row sum_j w_ij * BCE(z_ij, t_ij) for one-hot targets t.
+
+    w_ij = pos_w_j where j = y_i, neg_w_j elsewhere. With
+    BCE(z, t) = softplus(z) - t z the sum is
+
+        sum_j neg_w_j softplus(z_ij) + (pos_w_y - neg_w_y) softplus(z_iy)
+        - pos_w_y z_iy,
+
+    one matrix-vector product instead of several (N, K) passes.
 
     Args:
-        logits, targets, weights (Tensor): (N, K), detached.
+        logits (Tensor): (N, K). labels (Tensor): (N, ) in [0, K).
+        pos_w, neg_w (Tensor): (K, ) weights.
+    """
+    softplus = F.softplus(logits)
+    index = labels[:, None]
+    pw, nw = pos_w[labels], neg_w[labels]
+    return softplus @ neg_w + (pw - nw) * softplus.gather(1, index)[:, 0] \
+        - pw * logits.gather(1, index)[:, 0]
+
+
+@torch.no_grad()
+def eqlv2_gradient_sums(logits: Tensor, labels: Tensor, pos_w: Tensor,
+                        neg_w: Tensor,
+                        row_w: Tensor) -> Tuple[Tensor, Tensor]:
+    """Per-channel sums of |dBCE/dz| * w over positives and negatives.
+
+    With w_ij = row_w_i * (pos_w_j at the target, neg_w_j elsewhere):
+    pos_j = pos_w_j * sum_{i: y_i = j} row_w_i (1 - sigma(z_ij)) and
+    neg_j = neg_w_j * (sum_i row_w_i sigma(z_ij) - the same over y_i = j).
+
     Returns:
         tuple[Tensor]: (K, ) positive and negative gradient sums.
     """
+    num_channels = logits.size(1)
     prob = torch.sigmoid(logits)
-    grad = torch.where(targets > 0, 1 - prob, prob) * weights
-    return (grad * targets).sum(0), (grad * (1 - targets)).sum(0)
+    prob_t = prob.gather(1, labels[:, None])[:, 0]
+    pos = torch.bincount(labels, row_w * (1 - prob_t), num_channels)
+    neg = row_w @ prob - torch.bincount(labels, row_w * prob_t, num_channels)
+    return pos_w * pos, neg_w * neg

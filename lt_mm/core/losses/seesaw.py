@@ -47,17 +47,17 @@ def seesaw_logits(logits: torch.Tensor,
         Tensor: (N, C) adjusted logits, computed in float32 at least.
     """
     logits = at_least_float32(logits)
-    num_classes = logits.size(1)
-    labels = labels.long()
-    log_s = logits.new_zeros(logits.shape)
-    if p > 0:
-        log_n = cum_counts.to(logits).clamp(min=1).log()
-        log_s += p * (log_n[None, :] - log_n[labels, None]).clamp(max=0)
-    if q > 0:
-        log_sigma = F.log_softmax(logits.detach(), dim=1)
-        log_sigma_i = log_sigma.gather(1, labels[:, None]).clamp(
-            min=math.log(eps))
-        log_s += q * (log_sigma - log_sigma_i).clamp(min=0)
-    # S_ii = 1: the factors only act on the other classes
-    not_target = 1 - F.one_hot(labels, num_classes).to(logits)
-    return logits + log_s * not_target
+    labels = labels.long()[:, None]
+    # S depends on the counts and on the detached softmax only, so it is a
+    # constant of the graph: build it without autograd, in place.
+    with torch.no_grad():
+        log_s = torch.zeros_like(logits)
+        if p > 0:
+            log_n = cum_counts.to(logits).clamp(min=1).log()
+            log_s = (log_n[None, :] - log_n[labels]).clamp_(max=0).mul_(p)
+        if q > 0:
+            log_sigma = F.log_softmax(logits, dim=1)
+            log_sigma_i = log_sigma.gather(1, labels).clamp_(min=math.log(eps))
+            log_s.add_(log_sigma.sub_(log_sigma_i).clamp_(min=0).mul_(q))
+        log_s.scatter_(1, labels, 0.0)  # S_ii = 1
+    return logits + log_s

@@ -1,11 +1,10 @@
 from typing import Dict, Optional
 
 import torch
-import torch.nn.functional as F
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
-from lt_mm.core import (all_reduce_sum, at_least_float32,
+from lt_mm.core import (all_reduce_sum, at_least_float32, class_weighted_bce,
                         eqlv2_gradient_sums, eqlv2_weights)
 from lt_mm.registry import MODELS
 from .roi_classification_loss import RoIClassificationLoss
@@ -32,7 +31,7 @@ class EqualizationLossV2(RoIClassificationLoss):
         num_classes (int): Foreground classes. Defaults to 1203.
         gamma (float), mu (float), alpha (float): The paper's 12, 0.8, 4.
         loss_weight (float): Defaults to 1.0.
-        reduction (str): 'mean' (over RoIs), 'sum' or 'none'.
+        reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
     """
     extra_channels = 1
     use_sigmoid = True
@@ -80,23 +79,18 @@ class EqualizationLossV2(RoIClassificationLoss):
         self.check_logits(cls_score)
         reduction = reduction_override or self.reduction
         logits = at_least_float32(cls_score)
-        targets = F.one_hot(labels, self.num_classes + 1).to(logits)
         pos_w, neg_w = (w.to(logits) for w in self.class_weights())
-        weights = pos_w * targets + neg_w * (1 - targets)
-        if label_weights is not None:
-            weights = weights * label_weights.to(logits)[:, None]
-        loss = F.binary_cross_entropy_with_logits(
-            logits, targets, reduction='none')
+        row_w = logits.new_ones(len(labels)) if label_weights is None \
+            else label_weights.to(logits)
+        loss = class_weighted_bce(logits, labels, pos_w, neg_w)
         if self.training:
-            with torch.no_grad():
-                pos, neg = eqlv2_gradient_sums(logits.detach(), targets,
-                                               weights)
-                sums = all_reduce_sum(
-                    torch.stack([pos[:-1], neg[:-1]]).double())
-                self.pos_grad += sums[0]
-                self.neg_grad += sums[1]
-        # 'mean' is over RoIs, not over RoIs x channels
+            pos, neg = eqlv2_gradient_sums(logits.detach(), labels, pos_w,
+                                           neg_w, row_w)
+            sums = all_reduce_sum(torch.stack([pos[:-1], neg[:-1]]).double())
+            self.pos_grad += sums[0]
+            self.neg_grad += sums[1]
+        # per RoI; 'mean' averages over RoIs, not RoIs x channels
         avg_factor = max(avg_factor or len(labels), 1) \
             if reduction == 'mean' else None
-        return self.loss_weight * weight_reduce_loss(loss, weights, reduction,
+        return self.loss_weight * weight_reduce_loss(loss, row_w, reduction,
                                                      avg_factor)
