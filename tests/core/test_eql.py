@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from lt_mm.core import (class_weighted_bce, eql_weights, eqlv2_gradient_sums,
+from lt_mm.core import (class_weighted_bce, eql_bce, eqlv2_gradient_sums,
                         eqlv2_weights)
 
 
@@ -10,17 +10,22 @@ def sigmoid(x):
     return 1 / (1 + math.exp(-x))
 
 
-def test_eql_weights_by_hand():
-    tail = torch.tensor([False, True, True])
-    # foreground of class 0, foreground of tail class 2, background
-    w = eql_weights(torch.tensor([0, 2, 3]), 3, tail)
-    torch.testing.assert_close(
-        w,
-        torch.tensor([
-            [1., 0., 0.],  # tail classes 1, 2 get no negative gradient
-            [1., 0., 1.],  # its own class keeps its positive term
-            [1., 1., 1.],  # background RoIs suppress every class
-        ]))
+def test_eql_bce_equals_the_weighted_sum_of_the_paper():
+    torch.manual_seed(0)
+    num_classes = 5
+    tail = torch.tensor([False, False, True, True, True])
+    z = torch.randn(8, num_classes, dtype=torch.float64) * 4
+    labels = torch.tensor([0, 2, 5, 4, 1, 5, 3, 0])  # 5 is background
+    targets = torch.eye(num_classes + 1, dtype=z.dtype)[labels, :-1]
+    foreground = (labels < num_classes).to(z)[:, None]
+    # w_j = 1 - E(r) T(f_j) (1 - y_j)
+    w = 1 - foreground * tail.to(z)[None, :] * (1 - targets)
+    explicit = (torch.nn.functional.binary_cross_entropy_with_logits(
+        z, targets, reduction='none') * w).sum(1)
+    torch.testing.assert_close(eql_bce(z, labels, tail), explicit)
+    z.requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda x: eql_bce(x, labels, tail).sum(), (z, ))
 
 
 def test_eqlv2_weights_start_at_one():

@@ -1,7 +1,7 @@
-from .eql import eql_weights
+from .eql import eql_bce
 from .eqlv2 import class_weighted_bce, eqlv2_gradient_sums, eqlv2_weights
 from .seesaw import seesaw_logits
 
 __all__ = [
-    'class_weighted_bce', 'eql_weights', 'eqlv2_gradient_sums', 'eqlv2_weights', 'seesaw_logits'
+    'class_weighted_bce', 'eql_bce', 'eqlv2_gradient_sums', 'eqlv2_weights', 'seesaw_logits'
 ]

@@ -1,11 +1,10 @@
 from typing import Dict, Optional
 
 import torch
-import torch.nn.functional as F
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
-from lt_mm.core import ClassStatistics, at_least_float32, eql_weights
+from lt_mm.core import ClassStatistics, at_least_float32, eql_bce
 from lt_mm.registry import MODELS
 from .roi_classification_loss import RoIClassificationLoss
 from .sigmoid_accuracy import sigmoid_head_accuracy
@@ -32,7 +31,7 @@ class EqualizationLoss(RoIClassificationLoss):
         lambda_ (float): Frequency threshold; 0.0011 for LVIS v1 (the
             eqlv2 repository), 0.00177 for LVIS v0.5 (the paper).
         loss_weight (float): Defaults to 1.0.
-        reduction (str): 'mean' (over RoIs), 'sum' or 'none'.
+        reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
     """
     extra_channels = 0
     use_sigmoid = True
@@ -78,14 +77,9 @@ class EqualizationLoss(RoIClassificationLoss):
                 "set: add dict(type='lt_mm.ClassStatisticsHook') to "
                 'custom_hooks')
         reduction = reduction_override or self.reduction
-        logits = at_least_float32(cls_score)
-        targets = F.one_hot(labels, self.num_classes + 1)[:, :-1].to(logits)
-        weights = eql_weights(labels, self.num_classes, self.tail).to(logits)
-        if label_weights is not None:
-            weights = weights * label_weights.to(logits)[:, None]
-        loss = F.binary_cross_entropy_with_logits(
-            logits, targets, reduction='none')
+        loss = eql_bce(at_least_float32(cls_score), labels, self.tail)
+        # per RoI; 'mean' averages over RoIs, not RoIs x classes
         avg_factor = max(avg_factor or len(labels), 1) \
             if reduction == 'mean' else None
-        return self.loss_weight * weight_reduce_loss(loss, weights, reduction,
-                                                     avg_factor)
+        return self.loss_weight * weight_reduce_loss(
+            loss, label_weights, reduction, avg_factor)
