@@ -4,7 +4,6 @@ from functools import partial
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from mmdet.models.losses import EQLV2Loss
 from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope

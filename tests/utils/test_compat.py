@@ -1,6 +1,5 @@
 """Host patches: weights-only checkpoint loading and lvis-api on numpy 2."""
 import io
-import os.path as osp
 import pickle
 import subprocess
 import sys
