@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 import torch
 from mmdet.models.losses import EQLV2Loss
-from mmdet.registry import MODELS
-from mmengine.registry import init_default_scope
 
 from lt_mm.core import ClassStatistics
 from lt_mm.det import EqualizationLoss, EqualizationLossV2
@@ -195,31 +193,3 @@ def test_eqlv2_resume_continues_identically():
     logits, labels = lvis_batch(9, 128, 30, 1)
     torch.testing.assert_close(a(logits, labels), b(logits, labels))
     torch.testing.assert_close(a.pos_grad, b.pos_grad)
-
-
-@pytest.mark.parametrize('loss_cfg,channels', [
-    (dict(type='lt_mm.EqualizationLoss', num_classes=10), 10),
-    (dict(type='lt_mm.EqualizationLossV2', num_classes=10), 11),
-])
-def test_drop_in_loss_of_mmdet_bbox_head(loss_cfg, channels):
-    init_default_scope('mmdet')
-    head = MODELS.build(
-        dict(
-            type='Shared2FCBBoxHead',
-            in_channels=8,
-            fc_out_channels=16,
-            roi_feat_size=7,
-            num_classes=10,
-            loss_cls=loss_cfg))
-    assert head.fc_cls.out_features == channels
-    cls_score, _ = head(torch.randn(5, 8, 7, 7))
-    assert head.loss_cls.get_activation(cls_score).shape == (5, 11)
-    with pytest.raises(ValueError, match='num_classes=20 but .* has 10'):
-        MODELS.build(
-            dict(
-                type='Shared2FCBBoxHead',
-                in_channels=8,
-                fc_out_channels=16,
-                roi_feat_size=7,
-                num_classes=20,
-                loss_cls=loss_cfg))
