@@ -15,7 +15,8 @@ from mmdet.models.losses import EQLV2Loss
 from mmdet.models.losses import SeesawLoss as MMDetSeesawLoss
 
 from lt_mm.core import ClassStatistics
-from lt_mm.det import EqualizationLoss, EqualizationLossV2, SeesawLoss
+from lt_mm.det import (AdaptiveClassSuppressionLoss, EqualizationLoss,
+                       EqualizationLossV2, GroupSoftmaxLoss, SeesawLoss)
 
 
 def lvis_step(num_rois, num_classes, extra_channels, device, seed=0):
@@ -58,11 +59,16 @@ def main():
     def ce(x, y):
         return F.cross_entropy(x, y)
 
-    eql = EqualizationLoss(num_classes=c)
-    # Zipf-like image counts over 100k images: the last quarter is tail
+    # Zipf-like counts over 100k images, LVIS v1's r / c / f proportions
     image_counts = (1e5 / torch.arange(1, c + 1)).long().numpy()
-    eql.set_class_statistics(
-        ClassStatistics(image_counts, image_counts, 100000, ['f'] * c))
+    frequency = ['f'] * (c * 405 // 1203) + ['c'] * (c * 461 // 1203)
+    stats = ClassStatistics(image_counts, image_counts, 100000,
+                            frequency + ['r'] * (c - len(frequency)))
+    eql = EqualizationLoss(num_classes=c)
+    acsl = AdaptiveClassSuppressionLoss(num_classes=c)
+    bags = GroupSoftmaxLoss(num_classes=c)
+    for loss in (eql, acsl, bags):
+        loss.set_class_statistics(stats)
     cases = [
         # name, loss, extra channels, reference name, reference loss
         ('SeesawLoss', SeesawLoss(num_classes=c), 2, 'mmdet SeesawLoss',
@@ -70,6 +76,8 @@ def main():
         ('EQLv2', EqualizationLossV2(num_classes=c), 1, 'mmdet EQLV2Loss',
          EQLV2Loss(num_classes=c)),
         ('EQL', eql, 0, None, None),
+        ('ACSL', acsl, 1, None, None),
+        ('GroupSoftmax', bags, 2 + bags.num_groups, None, None),
     ]
     logits, labels = lvis_step(n, c, 1, device)
     t_ce = time_loss(ce, logits, labels, args.repeats, device)

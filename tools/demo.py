@@ -63,6 +63,12 @@ def main():
               flush=True)
         lvis_demo.generate_lvis_demo(
             cfg.data_root, num_classes=cfg.num_classes, progress=True)
+    first_stage = cfg.get('load_from')
+    if first_stage and not osp.exists(first_stage):
+        sys.exit(f'[demo] {args.config} is a second stage: it loads '
+                 f'{first_stage}, which does not exist yet: train its first '
+                 'stage before (the demo baseline: python tools/demo.py '
+                 'configs/demo/mask_rcnn.py)')
     # Evaluate once, after training, with the test loop.
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg.pop('val_interval', None)

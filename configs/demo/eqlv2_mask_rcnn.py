@@ -15,11 +15,4 @@ model = dict(
                 loss_weight=1.0))))
 
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='lt_mm.LVISDataset',
-        data_root={{_base_.data_root}},
-        ann_file='annotations/lvis_v1_train.json',
-        data_prefix=dict(img=''),
-        filter_cfg=dict(filter_empty_gt=True, min_size=8),
-        pipeline={{_base_.train_pipeline}}))
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))

@@ -51,14 +51,13 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,
+    # t = 0.001 repeats classes seen in fewer than ~100 of LVIS v1's 100k
+    # training images; the same cut on 400 demo images is t = 0.25.
+    sampler=dict(repeat_thr=0.25),
     dataset=dict(
-        # t = 0.001 repeats classes seen in fewer than ~100 of LVIS v1's
-        # 100k training images; the same cut on 400 demo images is t = 0.25.
-        oversample_thr=0.25,
-        dataset=dict(
-            data_root=data_root,
-            filter_cfg=dict(min_size=8),
-            pipeline=train_pipeline)))
+        data_root=data_root,
+        filter_cfg=dict(min_size=8),
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8,
     num_workers=1,

@@ -35,8 +35,4 @@ model = dict(
             ])))
 
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='ClassBalancedDataset',
-        oversample_thr=1e-3,
-        dataset={{_base_.train_dataloader.dataset}}))
+    sampler=dict(type='lt_mm.RepeatFactorSampler', repeat_thr=0.001))

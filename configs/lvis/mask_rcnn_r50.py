@@ -6,9 +6,8 @@ _base_ = [
     '../_base_/schedules/schedule_2x.py', '../_base_/default_runtime.py'
 ]
 
+# Repeat factor sampling: images of rare classes repeat up to sqrt(t / f_c)
+# times per epoch, redrawn every epoch. mmdet's published LVIS baselines
+# used the ClassBalancedDataset wrapper, i.e. rounding='ceil'.
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='ClassBalancedDataset',
-        oversample_thr=1e-3,
-        dataset={{_base_.train_dataloader.dataset}}))
+    sampler=dict(type='lt_mm.RepeatFactorSampler', repeat_thr=0.001))

@@ -1,9 +1,18 @@
 """mmdet 3.x adapters."""
-from .datasets import LVISDataset
+from .datasets import LVISDataset, SampledClassDataset
+from .evaluation import LVISMetric
+from .hooks import FeatureMemoryInitHook
 from .layers import NormedConv2d, NormedLinear
-from .losses import EqualizationLoss, EqualizationLossV2, SeesawLoss
+from .losses import (AdaptiveClassSuppressionLoss, EqualizationLoss,
+                     EqualizationLossV2, EquilibriumLoss, GroupSoftmaxLoss,
+                     SeesawLoss)
+from .roi_heads import LOCERoIHead, SimCalRoIHead
+from .samplers import BiLevelSampler
 
 __all__ = [
-    'EqualizationLoss', 'EqualizationLossV2', 'LVISDataset', 'NormedConv2d',
-    'NormedLinear', 'SeesawLoss'
+    'AdaptiveClassSuppressionLoss', 'BiLevelSampler', 'EqualizationLoss',
+    'EqualizationLossV2',
+    'EquilibriumLoss', 'FeatureMemoryInitHook', 'LOCERoIHead',
+    'GroupSoftmaxLoss', 'LVISDataset', 'LVISMetric', 'NormedConv2d',
+    'NormedLinear', 'SampledClassDataset', 'SeesawLoss', 'SimCalRoIHead'
 ]

@@ -1,9 +1,18 @@
-"""Host-independent MMEngine components: hooks and model wrappers."""
+"""Host-independent MMEngine components: hooks, model wrappers, optimizer
+constructors and samplers."""
 from .class_statistics_hook import (ClassStatisticsHook,
                                     dataset_class_statistics)
 from .cpu_distributed_data_parallel import CPUDistributedDataParallel
+from .decoupled_optim_wrapper_constructor import \
+    DecoupledOptimWrapperConstructor
+from .samplers import (ClassBalancedSampler, ClassWeightedSampler,
+                       ProgressiveSampler, RepeatFactorSampler,
+                       ReversedSampler, SquareRootSampler)
 
 __all__ = [
+    'ClassBalancedSampler', 'ClassWeightedSampler', 'ProgressiveSampler',
+    'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
     'ClassStatisticsHook', 'CPUDistributedDataParallel',
+    'DecoupledOptimWrapperConstructor',
     'dataset_class_statistics'
 ]

@@ -1,33 +1,10 @@
-from typing import List
-
+import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from lt_mm.core import ClassStatistics
 from lt_mm.registry import HOOKS
-
-
-def _leaf_datasets(dataset) -> List:
-    """Unwrap repeat / class-balanced / concat wrappers to the real datasets,
-    whose samples each appear once."""
-    if hasattr(dataset, 'datasets'):
-        return [leaf for d in dataset.datasets for leaf in _leaf_datasets(d)]
-    if hasattr(dataset, 'dataset'):
-        return _leaf_datasets(dataset.dataset)
-    return [dataset]
-
-
-def _labels(data_info: dict) -> list:
-    if 'instances' in data_info:  # mmdet: kept instances of an image
-        return [
-            inst['bbox_label'] for inst in data_info['instances']
-            if not inst.get('ignore_flag', 0)
-        ]
-    if 'gt_label' in data_info:  # mmpretrain: one sample
-        label = data_info['gt_label']
-        return list(label) if hasattr(label, '__len__') else [label]
-    raise KeyError("data info has neither 'instances' (detection) nor "
-                   "'gt_label' (classification)")
+from .samplers.dataset_labels import label_index, leaf_datasets
 
 
 def dataset_class_statistics(dataset) -> ClassStatistics:
@@ -37,14 +14,12 @@ def dataset_class_statistics(dataset) -> ClassStatistics:
     ``filter_cfg``), each counted once however a wrapper repeats it. The LVIS
     ``frequency`` field is used when the dataset's metainfo carries it.
     """
-    leaves = _leaf_datasets(dataset)
+    leaves = leaf_datasets(dataset)
     labels_per_image = []
     for leaf in leaves:
-        if hasattr(leaf, 'full_init'):
-            leaf.full_init()
-        labels_per_image += [
-            _labels(leaf.get_data_info(i)) for i in range(len(leaf))
-        ]
+        labels, offsets = label_index(leaf)
+        if len(offsets) > 1:
+            labels_per_image += np.split(labels, offsets[1:-1])
     if not labels_per_image:
         raise ValueError('the training dataset is empty')
     metainfo = leaves[0].metainfo

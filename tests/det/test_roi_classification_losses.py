@@ -1,4 +1,4 @@
-"""The three losses as drop-in ``loss_cls`` of an mmdet bbox head: each sets
+"""The losses as drop-in ``loss_cls`` of an mmdet bbox head: each sets
 the classifier's channel count and returns (N, C + 1) test-time scores."""
 import pytest
 import torch
@@ -21,7 +21,9 @@ def build_head(num_classes, loss_cfg):
 @pytest.mark.parametrize('loss_type,channels', [
     ('lt_mm.EqualizationLoss', 10),
     ('lt_mm.EqualizationLossV2', 11),
+    ('lt_mm.AdaptiveClassSuppressionLoss', 11),
     ('lt_mm.SeesawLoss', 12),
+    ('lt_mm.GroupSoftmaxLoss', 16),
 ])
 def test_drop_in_loss_of_mmdet_bbox_head(loss_type, channels):
     loss_cfg = dict(type=loss_type, num_classes=10)

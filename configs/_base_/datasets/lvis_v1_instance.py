@@ -57,8 +57,10 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
+# lt_mm.LVISMetric: lvis-api's figures (plus AR@300) on the images actually
+# evaluated, several times faster; per_class_prefix=... writes per-class AP.
 val_evaluator = dict(
-    type='LVISMetric',
+    type='lt_mm.LVISMetric',
     ann_file=data_root + 'annotations/lvis_v1_val.json',
     metric=['bbox', 'segm'],
     backend_args=backend_args)

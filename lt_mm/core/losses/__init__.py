@@ -1,7 +1,32 @@
+"""Loss math of every method; detection and classification adapters share
+these functions."""
+from .acsl import acsl_bce, acsl_weights
+from .class_balanced_weights import (class_balanced_weights,
+                                     inverse_frequency_weights)
 from .eql import eql_bce
 from .eqlv2 import class_weighted_bce, eqlv2_gradient_sums, eqlv2_weights
+from .equilibrium import (equilibrium_logits, equilibrium_loss,
+                          mean_score_statistics, update_mean_score)
+from .focal import sigmoid_focal_loss, softmax_focal_loss
+from .group_softmax import (group_of_classes, group_softmax_losses,
+                            group_softmax_probabilities)
+from .label_aware_smoothing import (label_aware_smoothing_factors,
+                                    label_aware_smoothing_loss)
+from .ldam import ldam_loss, ldam_margins
+from .logit_adjustment import adjust_logits, log_class_prior
 from .seesaw import seesaw_logits
+from .soft_target import as_soft_target, soft_cross_entropy
+from .softmax_eql import softmax_eql_loss, tail_classes
 
 __all__ = [
-    'class_weighted_bce', 'eql_bce', 'eqlv2_gradient_sums', 'eqlv2_weights', 'seesaw_logits'
+    'acsl_bce', 'acsl_weights', 'adjust_logits', 'as_soft_target',
+    'class_balanced_weights', 'class_weighted_bce', 'eql_bce',
+    'eqlv2_gradient_sums', 'eqlv2_weights', 'equilibrium_logits',
+    'equilibrium_loss', 'group_of_classes', 'group_softmax_losses',
+    'group_softmax_probabilities', 'inverse_frequency_weights',
+    'label_aware_smoothing_factors', 'label_aware_smoothing_loss',
+    'ldam_loss', 'ldam_margins', 'log_class_prior', 'mean_score_statistics',
+    'seesaw_logits', 'sigmoid_focal_loss', 'soft_cross_entropy',
+    'softmax_eql_loss', 'softmax_focal_loss', 'tail_classes',
+    'update_mean_score'
 ]

@@ -1,3 +1,4 @@
 from .lvis_dataset import LVISDataset
+from .sampled_class_dataset import SampledClassDataset
 
-__all__ = ['LVISDataset']
+__all__ = ['LVISDataset', 'SampledClassDataset']

@@ -1,7 +1,6 @@
 from typing import Dict, Optional
 
 import torch
-from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import ClassStatistics, at_least_float32, eql_bce
@@ -71,15 +70,7 @@ class EqualizationLoss(RoIClassificationLoss):
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
         self.check_logits(cls_score)
-        if self.training and not self.has_statistics:
-            raise RuntimeError(
-                'EqualizationLoss needs the class frequencies of the training '
-                "set: add dict(type='lt_mm.ClassStatisticsHook') to "
-                'custom_hooks')
+        self.check_statistics()
         reduction = reduction_override or self.reduction
         loss = eql_bce(at_least_float32(cls_score), labels, self.tail)
-        # per RoI; 'mean' averages over RoIs, not RoIs x classes
-        avg_factor = max(avg_factor or len(labels), 1) \
-            if reduction == 'mean' else None
-        return self.loss_weight * weight_reduce_loss(
-            loss, label_weights, reduction, avg_factor)
+        return self.reduce_per_roi(loss, label_weights, reduction, avg_factor)

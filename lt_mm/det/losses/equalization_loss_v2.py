@@ -1,18 +1,16 @@
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
-from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import (all_reduce_sum, at_least_float32, class_weighted_bce,
                         eqlv2_gradient_sums, eqlv2_weights)
 from lt_mm.registry import MODELS
-from .roi_classification_loss import RoIClassificationLoss
-from .sigmoid_accuracy import sigmoid_head_accuracy
+from .roi_classification_loss import ObjectnessSigmoidLoss
 
 
 @MODELS.register_module()
-class EqualizationLossV2(RoIClassificationLoss):
+class EqualizationLossV2(ObjectnessSigmoidLoss):
     """Equalization Loss v2 for an mmdet bbox head (Tan et al., CVPR 2021).
 
     The classifier outputs ``num_classes + 1`` logits, the last a
@@ -33,8 +31,6 @@ class EqualizationLossV2(RoIClassificationLoss):
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
     """
-    extra_channels = 1
-    use_sigmoid = True
 
     def __init__(self,
                  num_classes: int = 1203,
@@ -50,18 +46,6 @@ class EqualizationLossV2(RoIClassificationLoss):
                              torch.zeros(num_classes, dtype=torch.float64))
         self.register_buffer('neg_grad',
                              torch.zeros(num_classes, dtype=torch.float64))
-
-    def get_activation(self, cls_score: Tensor) -> Tensor:
-        """(N, C + 1) logits -> (N, C + 1) scores, background last."""
-        self.check_logits(cls_score)
-        prob = at_least_float32(cls_score).sigmoid()
-        background = prob[..., -1:]
-        return torch.cat([prob[..., :-1] * (1 - background), background], -1)
-
-    def get_accuracy(self, cls_score: Tensor,
-                     labels: Tensor) -> Dict[str, Tensor]:
-        return sigmoid_head_accuracy(cls_score, labels, self.num_classes,
-                                     has_objectness=True)
 
     def class_weights(self):
         """(C + 1, ) positive and negative weights; objectness keeps 1."""
@@ -89,8 +73,4 @@ class EqualizationLossV2(RoIClassificationLoss):
             sums = all_reduce_sum(torch.stack([pos[:-1], neg[:-1]]).double())
             self.pos_grad += sums[0]
             self.neg_grad += sums[1]
-        # per RoI; 'mean' averages over RoIs, not RoIs x channels
-        avg_factor = max(avg_factor or len(labels), 1) \
-            if reduction == 'mean' else None
-        return self.loss_weight * weight_reduce_loss(loss, row_w, reduction,
-                                                     avg_factor)
+        return self.reduce_per_roi(loss, row_w, reduction, avg_factor)

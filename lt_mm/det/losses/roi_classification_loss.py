@@ -1,5 +1,12 @@
+from typing import Dict, Optional
+
+import torch
 import torch.nn as nn
+from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
+
+from lt_mm.core import at_least_float32
+from .sigmoid_accuracy import sigmoid_head_accuracy
 
 
 class RoIClassificationLoss(nn.Module):
@@ -35,9 +42,55 @@ class RoIClassificationLoss(nn.Module):
                 f'{type(self).__name__} has {self.num_classes}')
         return num_classes + self.extra_channels
 
+    def check_statistics(self) -> None:
+        """Losses built on the training set's class statistics keep a
+        ``has_statistics`` buffer, set by ``set_class_statistics``, so a
+        checkpoint knows it carries them; training without them is an
+        error."""
+        if self.training and not self.has_statistics:
+            raise RuntimeError(
+                f'{type(self).__name__} needs the class statistics of the '
+                "training set: add dict(type='lt_mm.ClassStatisticsHook') to "
+                'custom_hooks')
+
+    def reduce_per_roi(self, loss: Tensor, weights: Optional[Tensor],
+                       reduction: str,
+                       avg_factor: Optional[float]) -> Tensor:
+        """Weighted reduction of a per-RoI loss; 'mean' averages over the
+        RoIs (or ``avg_factor``), not over RoIs x channels."""
+        if reduction == 'mean':
+            avg_factor = max(avg_factor or len(loss), 1)
+        else:
+            avg_factor = None
+        return self.loss_weight * weight_reduce_loss(loss, weights, reduction,
+                                                     avg_factor)
+
     def check_logits(self, cls_score: Tensor) -> None:
         channels = self.num_classes + self.extra_channels
         if cls_score.size(-1) != channels:
             raise ValueError(
                 f'{type(self).__name__} expects {channels} logits (num_classes'
                 f' + {self.extra_channels}), got {cls_score.size(-1)}')
+
+
+class ObjectnessSigmoidLoss(RoIClassificationLoss):
+    """A sigmoid classifier of C class logits and a last class-agnostic
+    background (objectness) logit, as EQL v2 and ACSL use.
+
+    Test scores: ``score_j = sigmoid(z_j) * (1 - sigmoid(z_bg))``, background
+    ``sigmoid(z_bg)``.
+    """
+    extra_channels = 1
+    use_sigmoid = True
+
+    def get_activation(self, cls_score: Tensor) -> Tensor:
+        """(N, C + 1) logits -> (N, C + 1) scores, background last."""
+        self.check_logits(cls_score)
+        prob = at_least_float32(cls_score).sigmoid()
+        background = prob[..., -1:]
+        return torch.cat([prob[..., :-1] * (1 - background), background], -1)
+
+    def get_accuracy(self, cls_score: Tensor,
+                     labels: Tensor) -> Dict[str, Tensor]:
+        return sigmoid_head_accuracy(cls_score, labels, self.num_classes,
+                                     has_objectness=True)

@@ -1,0 +1,29 @@
+# Runtime of the classification configs (mmpretrain 1.x).
+default_scope = 'mmpretrain'
+# Registers lt_mm's components and host patches (checkpoint resume under
+# torch >= 2.6) also under mmpretrain's own tools.
+custom_imports = dict(imports=['lt_mm'], allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=100),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='VisualizationHook', enable=False))
+# Hands the training set's class statistics to the losses and heads that
+# use them; does nothing for a model without such modules.
+custom_hooks = [dict(type='lt_mm.ClassStatisticsHook')]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=None, deterministic=False)

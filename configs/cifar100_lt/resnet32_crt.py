@@ -1,0 +1,25 @@
+# Classifier re-training (cRT; Kang et al., ICLR 2020) on CIFAR-100-LT
+# (imbalance 100): from the cross-entropy model (resnet32_ce.py), the linear
+# classifier is re-initialised and trained alone for 10 epochs with
+# class-balanced sampling, lr 0.1 with cosine decay; the backbone is frozen
+# (BatchNorm statistics included).
+_base_ = './resnet32_ce.py'
+
+load_from = 'work_dirs/resnet32_ce/epoch_200.pth'
+
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+
+optim_wrapper = dict(
+    constructor='lt_mm.DecoupledOptimWrapperConstructor',
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4),
+    paramwise_cfg=dict(trainable=['head']))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
+]
+train_cfg = dict(max_epochs=10, val_interval=10)
+
+custom_hooks = [
+    dict(type='lt_mm.ClassStatisticsHook'),
+    dict(type='lt_mm.ResetClassifierHook', modules=['head.fc']),
+]

@@ -1,0 +1,13 @@
+# configs/lvis/acsl_mask_rcnn_r50.py on the demo data (see
+# mask_rcnn_classifier.py for the decoupled stage).
+_base_ = './mask_rcnn_classifier.py'
+
+model = dict(
+    roi_head=dict(
+        bbox_head=dict(
+            loss_cls=dict(
+                _delete_=True,
+                type='lt_mm.AdaptiveClassSuppressionLoss',
+                num_classes={{_base_.num_classes}},
+                score_thr=0.7,
+                loss_weight=1.0))))

@@ -1,0 +1,13 @@
+# Class-balanced sigmoid cross-entropy (beta 0.9999) on long-tailed digits:
+# the CPU demo of configs/cifar100_lt/resnet32_cb_sigmoid.py.
+_base_ = './ce.py'
+
+model = dict(
+    head=dict(
+        loss=dict(
+            type='lt_mm.ClassBalancedLoss',
+            num_classes=10,
+            beta=0.9999,
+            loss_type='sigmoid'),
+        init_cfg=dict(type='Normal', layer='Linear', std=0.01,
+                      bias_prob=0.1)))

@@ -1,0 +1,29 @@
+# MiSLAS' second stage (label-aware smoothing, learnable weight scaling,
+# class-balanced sampling) on long-tailed digits: the CPU demo of
+# configs/cifar100_lt/resnet32_las.py, from the ce_mixup.py checkpoint.
+_base_ = './ce.py'
+
+load_from = 'work_dirs/ce_mixup/epoch_20.pth'
+
+model = dict(
+    head=dict(
+        type='lt_mm.LWSClsHead',
+        loss=dict(
+            type='lt_mm.LabelAwareSmoothingLoss',
+            num_classes=10,
+            eps_head=0.4,
+            eps_tail=0.1,
+            shape='concave')))
+
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+
+optim_wrapper = dict(
+    constructor='lt_mm.DecoupledOptimWrapperConstructor',
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4),
+    paramwise_cfg=dict(trainable=['head']))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
+]
+train_cfg = dict(max_epochs=10, val_interval=10)
+default_hooks = dict(checkpoint=dict(interval=10))

@@ -1,0 +1,20 @@
+# Learnable weight scaling (LWS) on long-tailed digits: the CPU demo of
+# configs/cifar100_lt/resnet32_lws.py, from the ce.py checkpoint.
+_base_ = './ce.py'
+
+load_from = 'work_dirs/ce/epoch_20.pth'
+
+model = dict(head=dict(type='lt_mm.LWSClsHead'))
+
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+
+optim_wrapper = dict(
+    constructor='lt_mm.DecoupledOptimWrapperConstructor',
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0),
+    paramwise_cfg=dict(trainable=['head.scales']))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
+]
+train_cfg = dict(max_epochs=10, val_interval=10)
+default_hooks = dict(checkpoint=dict(interval=10))

@@ -1,0 +1,12 @@
+# Nearest class mean classifier on long-tailed digits (no training): the CPU
+# demo of configs/cifar100_lt/resnet32_ncm.py:
+#   python tools/test.py configs/digits_lt/ncm.py work_dirs/ce/epoch_20.pth
+_base_ = './ce.py'
+
+# the head keeps the base's num_classes and in_channels; its loss is unused
+model = dict(head=dict(type='lt_mm.NCMClsHead'))
+
+custom_hooks = [
+    dict(type='lt_mm.ClassStatisticsHook'),
+    dict(type='lt_mm.NCMHook'),
+]

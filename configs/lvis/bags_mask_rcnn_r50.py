@@ -1,0 +1,20 @@
+# Balanced Group Softmax (Li et al., CVPR 2020), decoupled as in the paper
+# (see mask_rcnn_r50_classifier_1x.py): a new classifier of 1203 class
+# logits, [background, foreground] and one "others" logit for each
+# instance-count group (0, 10), [10, 100), [100, 1000), [1000, inf); "others"
+# subsampled 8:1; 12 epochs at lr 0.01. Published on LVIS v1 (decoupled,
+# eqlv2 repository): 23.1 mask AP (APr 13.1, APc 22.5, APf 28.2); on LVIS
+# v0.5 (paper): 26.25 mask AP.
+_base_ = './mask_rcnn_r50_classifier_1x.py'
+
+model = dict(
+    roi_head=dict(
+        bbox_head=dict(
+            loss_cls=dict(
+                _delete_=True,
+                type='lt_mm.GroupSoftmaxLoss',
+                num_classes=1203,
+                bins=(10, 100, 1000),
+                others_ratio=8.0,
+                loss_weight=1.0))))
+optim_wrapper = dict(optimizer=dict(lr=0.01))

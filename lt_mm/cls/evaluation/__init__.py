@@ -1,0 +1,3 @@
+from .shot_accuracy_metric import ShotAccuracy
+
+__all__ = ['ShotAccuracy']

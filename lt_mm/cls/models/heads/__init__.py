@@ -1,0 +1,10 @@
+from .cosine_cls_head import CosineClsHead
+from .logit_adjusted_cls_head import LogitAdjustedClsHead
+from .lws_cls_head import LWSClsHead
+from .ncm_cls_head import NCMClsHead
+from .tau_norm_cls_head import TauNormClsHead
+
+__all__ = [
+    'CosineClsHead', 'LWSClsHead', 'LogitAdjustedClsHead', 'NCMClsHead',
+    'TauNormClsHead'
+]

@@ -1,0 +1,18 @@
+from .balanced_softmax_loss import BalancedSoftmaxLoss
+from .class_balanced_loss import ClassBalancedLoss
+from .cls_loss import ClsLoss
+from .equilibrium_loss import ClsEquilibriumLoss
+from .label_aware_smoothing_loss import LabelAwareSmoothingLoss
+from .ldam_loss import LDAMLoss
+from .logit_adjustment_loss import LogitAdjustmentLoss
+from .seesaw_loss import ClsSeesawLoss
+from .softmax_eql_loss import SoftmaxEQLLoss
+from .softmax_focal_loss import SoftmaxFocalLoss
+from .weighted_softmax_loss import WeightedSoftmaxLoss
+
+__all__ = [
+    'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClsEquilibriumLoss',
+    'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
+    'LogitAdjustmentLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
+    'WeightedSoftmaxLoss'
+]

@@ -1,0 +1,57 @@
+from torch import Tensor
+
+from lt_mm.core.losses.class_balanced_weights import class_balanced_weights
+from lt_mm.core.losses.focal import sigmoid_focal_loss, softmax_focal_loss
+from lt_mm.registry import MODELS
+from ..class_counts import ClassCountsMixin
+from .cls_loss import ClsLoss
+
+LOSS_TYPES = ('softmax', 'sigmoid', 'focal')
+
+
+@MODELS.register_module()
+class ClassBalancedLoss(ClassCountsMixin, ClsLoss):
+    """Class-balanced loss (Cui et al., "Class-Balanced Loss Based on
+    Effective Number of Samples", CVPR 2019).
+
+    A sample of class y is weighted by ``w_y = (1 - beta) / (1 - beta^{n_y})``
+    (normalised to sum C, see :mod:`lt_mm.core.losses.class_balanced_weights`)
+    in one of the paper's three losses:
+
+    - ``'softmax'``: ``-w_y log softmax(z)_y``;
+    - ``'sigmoid'``: ``w_y * sum_k BCE(z_k, [k = y])``;
+    - ``'focal'``: ``w_y * sum_k (1 - p_k)^gamma BCE(z_k, [k = y])`` (sigmoid
+      focal loss; with uniform weights it is twice mmpretrain's
+      ``FocalLoss(alpha=0.5)`` averaged over samples).
+
+    Args:
+        num_classes (int): Number of classes.
+        beta (float): Defaults to 0.9999.
+        loss_type (str): 'softmax', 'sigmoid' or 'focal'.
+        gamma (float): Focusing parameter of 'focal'. Defaults to 1.0.
+        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 beta: float = 0.9999,
+                 loss_type: str = 'softmax',
+                 gamma: float = 1.0,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean') -> None:
+        super().__init__(loss_weight, reduction)
+        if loss_type not in LOSS_TYPES:
+            raise ValueError(f'loss_type must be one of {LOSS_TYPES}, got '
+                             f'{loss_type!r}')
+        if not 0 <= beta < 1:
+            raise ValueError(f'beta must lie in [0, 1), got {beta}')
+        self._init_class_counts(num_classes)
+        self.beta, self.loss_type, self.gamma = beta, loss_type, gamma
+
+    def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
+        weights = class_balanced_weights(self.require_class_counts(),
+                                         self.beta)
+        if self.loss_type == 'softmax':
+            return softmax_focal_loss(cls_score, target, 0.0, weights)
+        gamma = self.gamma if self.loss_type == 'focal' else 0.0
+        return sigmoid_focal_loss(cls_score, target, gamma, weights)

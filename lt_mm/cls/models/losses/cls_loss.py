@@ -1,0 +1,66 @@
+from typing import Optional
+
+import torch.nn as nn
+from mmpretrain.models.losses.utils import weight_reduce_loss
+from torch import Tensor
+
+from lt_mm.core import at_least_float32
+from lt_mm.core.losses.soft_target import as_soft_target
+
+REDUCTIONS = ('none', 'mean', 'sum')
+
+
+class ClsLoss(nn.Module):
+    """Base of lt_mm's classification losses, in mmpretrain's convention.
+
+    ``forward(cls_score, label, weight=None, avg_factor=None,
+    reduction_override=None)``: ``label`` is (N, ) class indices, or (N, C)
+    soft targets from batch augmentations (mixup / cutmix hand ``gt_score``);
+    a soft target gives the expectation of the hard-label loss (see
+    :mod:`lt_mm.core.losses.soft_target`). ``weight`` is a per-sample weight.
+    Subclasses implement :meth:`sample_losses` on float32 (or float64)
+    logits and an (N, C) target.
+
+    Args:
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
+    """
+
+    def __init__(self, loss_weight: float = 1.0,
+                 reduction: str = 'mean') -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+
+    def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
+        """(N, C) logits and (N, C) target -> (N, ) losses."""
+        raise NotImplementedError
+
+    def forward(self,
+                cls_score: Tensor,
+                label: Tensor,
+                weight: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> Tensor:
+        reduction = reduction_override or self.reduction
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+        if cls_score.dim() != 2:
+            raise ValueError('cls_score must be (N, C) logits, got shape '
+                             f'{tuple(cls_score.shape)}')
+        if len(label) != len(cls_score):
+            raise ValueError(f'{len(label)} targets for {len(cls_score)} '
+                             'samples')
+        target = as_soft_target(label, cls_score.shape[1])
+        if not len(cls_score):  # keep the graph: zero loss, zero gradients
+            empty = cls_score.sum() * 0
+            return empty.new_zeros((0, )) if reduction == 'none' else empty
+        loss = self.sample_losses(at_least_float32(cls_score), target)
+        if weight is not None:
+            weight = weight.float()
+        return self.loss_weight * weight_reduce_loss(
+            loss, weight, reduction, avg_factor)

@@ -1,0 +1,56 @@
+from typing import Optional
+
+from torch import Tensor
+
+from lt_mm.core.losses.class_balanced_weights import class_balanced_weights
+from lt_mm.core.losses.ldam import ldam_loss, ldam_margins
+from lt_mm.registry import MODELS
+from ..class_counts import ClassCountsMixin
+from .cls_loss import ClsLoss
+
+
+@MODELS.register_module()
+class LDAMLoss(ClassCountsMixin, ClsLoss):
+    """LDAM loss (Cao et al., NeurIPS 2019) with deferred re-weighting.
+
+    ``L = -w_y log softmax(z - s * m_y * e_y)_y`` with margins
+    ``m_j = max_m * (n_min / n_j)^(1/4)`` (see :mod:`lt_mm.core.losses.ldam`).
+    The logits must be scaled cosines ``z = s * cos(theta)``: pair it with
+    ``lt_mm.CosineClsHead(scale=s)``. The weights w are 1 until
+    :class:`lt_mm.DRWHook` switches them to the class-balanced weights
+    (beta 0.9999) at its ``start_epoch`` (160 of 200 on CIFAR-LT).
+
+    Args:
+        num_classes (int): Number of classes.
+        max_m (float): Largest margin, in cosine units. Defaults to 0.5.
+        scale (float): s, the scale of the head's cosines. Defaults to 30.
+        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 max_m: float = 0.5,
+                 scale: float = 30.0,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean') -> None:
+        super().__init__(loss_weight, reduction)
+        if max_m <= 0 or scale <= 0:
+            raise ValueError('max_m and scale must be positive')
+        self._init_class_counts(num_classes)
+        self.max_m, self.scale = max_m, scale
+        # set by DRWHook at every epoch from the epoch number, so a resumed
+        # run needs no state for it
+        self.drw_beta: Optional[float] = None
+
+    def set_deferred_reweighting(self, beta: Optional[float]) -> None:
+        """Class-balanced weights with ``beta`` from now on; None: uniform."""
+        if beta is not None and not 0 <= beta < 1:
+            raise ValueError(f'beta must lie in [0, 1), got {beta}')
+        self.drw_beta = beta
+
+    def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
+        counts = self.require_class_counts()
+        weights = None if self.drw_beta is None else class_balanced_weights(
+            counts, self.drw_beta)
+        return ldam_loss(cls_score, target, ldam_margins(counts, self.max_m),
+                         self.scale, weights)

@@ -1,0 +1,96 @@
+"""Bi-level (class, then image) episode sampling of SimCal (numpy only).
+
+Wang et al., "The Devil is in Classification: A Simple Framework for
+Long-tail Instance Segmentation", ECCV 2020. An episode draws ``nc`` classes
+uniformly from the classes that occur in the training set, then ``k`` images
+containing each class, uniformly and with replacement::
+
+    c_1 .. c_nc ~ U{c : images(c) > 0}      (distinct while nc allows)
+    I_{c, 1} .. I_{c, k} ~ U(images(c))      (with replacement)
+
+so every class, however rare, is seen equally often. The image is served
+together with the class it was drawn for: the calibration head learns from
+that class's RoIs only. Labels come in the compressed form of
+:mod:`lt_mm.core.sampling` (``labels`` and ``offsets``).
+"""
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+
+def class_image_index(labels: np.ndarray,
+                      offsets: np.ndarray,
+                      num_classes: Optional[int] = None) -> List[np.ndarray]:
+    """Images containing each class.
+
+    Args:
+        labels (np.ndarray): All samples' labels one after another.
+        offsets (np.ndarray): ``len(samples) + 1`` offsets into ``labels``.
+        num_classes (int, optional): Defaults to ``labels.max() + 1``.
+
+    Returns:
+        list[np.ndarray]: For each class, the sorted indices (int64) of the
+        images that hold at least one of its instances; empty for a class
+        without instances.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 \
+            or offsets[-1] != len(labels) or np.any(np.diff(offsets) < 0):
+        raise ValueError('offsets must rise from 0 to len(labels)')
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if len(labels) else 0
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f'labels must lie in [0, {num_classes})')
+    images = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    # one (class, image) pair per image however many instances it holds
+    pairs = np.unique(labels * (len(offsets) - 1) + images)
+    classes, images = np.divmod(pairs, max(len(offsets) - 1, 1))
+    bounds = np.searchsorted(classes, np.arange(num_classes + 1))
+    return [images[bounds[c]:bounds[c + 1]] for c in range(num_classes)]
+
+
+def draw_episodes(class_images: List[np.ndarray],
+                  num_episodes: int,
+                  classes_per_episode: int = 16,
+                  images_per_class: int = 1,
+                  rng: Optional[np.random.Generator] = None
+                  ) -> Tuple[np.ndarray, np.ndarray]:
+    """Draw SimCal episodes.
+
+    Args:
+        class_images (list[np.ndarray]): Images of each class
+            (:func:`class_image_index`).
+        num_episodes (int): Episodes to draw.
+        classes_per_episode (int): ``nc``, 16 in the paper. Classes are
+            distinct within an episode unless fewer classes occur.
+        images_per_class (int): ``bs / nc`` images drawn for each class.
+        rng (np.random.Generator, optional): The random source.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``images`` and ``classes`` (int64),
+        each ``num_episodes * classes_per_episode * images_per_class`` long:
+        episode after episode, class after class, the image indices and the
+        class each was drawn for.
+    """
+    for name, value in (('num_episodes', num_episodes),
+                        ('classes_per_episode', classes_per_episode),
+                        ('images_per_class', images_per_class)):
+        if int(value) != value or value < 1:
+            raise ValueError(f'{name} must be a positive integer, got {value}')
+    rng = np.random.default_rng() if rng is None else rng
+    present = np.array([c for c, imgs in enumerate(class_images) if len(imgs)],
+                       dtype=np.int64)
+    if len(present) == 0:
+        raise ValueError('no class has an image to draw')
+    replace = len(present) < classes_per_episode
+    classes = np.stack([
+        rng.choice(present, classes_per_episode, replace=replace)
+        for _ in range(num_episodes)
+    ]).reshape(-1)
+    classes = np.repeat(classes, images_per_class)
+    sizes = np.array([len(class_images[c]) for c in classes])
+    picks = (rng.random(len(classes)) * sizes).astype(np.int64)
+    images = np.array(
+        [class_images[c][i] for c, i in zip(classes, picks)], dtype=np.int64)
+    return images, classes

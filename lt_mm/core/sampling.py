@@ -1,0 +1,229 @@
+"""Re-sampling math shared by detection and classification (numpy only).
+
+A dataset's labels are given in compressed form: ``labels`` holds the labels
+of all samples one after another and sample ``i`` owns
+``labels[offsets[i]:offsets[i + 1]]`` (the kept instances of an image, or the
+one label of a classification sample). A sample may own no label.
+
+Repeat factor sampling (Gupta et al., "LVIS: A Dataset for Large Vocabulary
+Instance Segmentation", CVPR 2019)::
+
+    f_c = (images containing c) / (images)
+    r_c = max(1, sqrt(t / f_c))
+    r_I = max over the classes c in image I of r_c    (1 for an image without)
+
+Class-aware sampling (Kang et al., "Decoupling Representation and Classifier
+for Long-Tailed Recognition", ICLR 2020): class ``j`` is drawn with
+
+    p_j = n_j^q / sum_k n_k^q
+
+(q = 1 instance-balanced, q = 1/2 square-root, q = 0 class-balanced), then one
+of its samples uniformly, so for single-label data ``p_i ~ n_{y_i}^(q - 1)``.
+Progressive-balanced sampling mixes ``p(t) = (1 - t/T) p_IB + (t/T) p_CB``;
+BBN's reversed sampler (Zhou et al., CVPR 2020) is ``q = -1``.
+"""
+from typing import Tuple
+
+import numpy as np
+
+ROUNDINGS = ('stochastic', 'ceil')
+
+
+def check_label_index(labels: np.ndarray,
+                      offsets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Validate a compressed label index and return it as int64 arrays."""
+    labels = np.asarray(labels, dtype=np.int64).ravel()
+    offsets = np.asarray(offsets, dtype=np.int64).ravel()
+    if (offsets.size == 0 or offsets[0] != 0 or offsets[-1] != labels.size
+            or np.any(np.diff(offsets) < 0)):
+        raise ValueError('offsets must rise from 0 to len(labels), one more '
+                         'entry than there are samples')
+    if labels.size and labels.min() < 0:
+        raise ValueError(f'labels must be >= 0, got {int(labels.min())}')
+    return labels, offsets
+
+
+def sample_class_pairs(labels: np.ndarray, offsets: np.ndarray,
+                       num_classes: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Sample and class of every (sample, class) pair, each pair once,
+    sorted by sample then class."""
+    sample = np.repeat(
+        np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    # Keys are already grouped by sample, which timsort ('stable') exploits;
+    # np.unique would hash them first, several times slower at LVIS scale.
+    keys = np.sort(sample * num_classes + labels, kind='stable')
+    pairs = keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
+    return pairs // num_classes, pairs % num_classes
+
+
+def class_sample_counts(labels: np.ndarray,
+                        offsets: np.ndarray,
+                        num_classes: int = None) -> np.ndarray:
+    """Number of samples (images) that contain each class."""
+    labels, offsets = check_label_index(labels, offsets)
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    _, classes = sample_class_pairs(labels, offsets, max(num_classes, 1))
+    return np.bincount(classes, minlength=num_classes)
+
+
+def class_repeat_factors(image_counts: np.ndarray, num_samples: int,
+                         repeat_thr: float) -> np.ndarray:
+    """``r_c = max(1, sqrt(t / f_c))``, ``f_c = image_counts / num_samples``.
+
+    A class in no sample gets 1 (it can raise no image's factor).
+    """
+    if repeat_thr <= 0:
+        raise ValueError(f'repeat_thr must be positive, got {repeat_thr}')
+    counts = np.asarray(image_counts, dtype=np.float64)
+    factors = np.ones_like(counts)
+    seen = counts > 0
+    # The same float operations as mmengine's ClassBalancedDataset, so that
+    # factors on the boundary of an integer round the same way.
+    freq = counts[seen] / num_samples
+    factors[seen] = np.maximum(1.0, np.sqrt(repeat_thr / freq))
+    return factors
+
+
+def repeat_factors(labels: np.ndarray, offsets: np.ndarray,
+                   repeat_thr: float = 0.001) -> np.ndarray:
+    """Repeat factor ``r_I`` of every sample (see the module docstring).
+
+    ``f_c`` counts samples over all samples, including those without labels,
+    which keep ``r_I = 1``.
+    """
+    labels, offsets = check_label_index(labels, offsets)
+    num_samples = len(offsets) - 1
+    factors = np.ones(num_samples, dtype=np.float64)
+    if labels.size == 0:
+        return factors
+    num_classes = int(labels.max()) + 1
+    samples, classes = sample_class_pairs(labels, offsets, num_classes)
+    per_class = class_repeat_factors(
+        np.bincount(classes, minlength=num_classes), num_samples, repeat_thr)
+    # Pairs are sorted by sample: reduce each sample's run of pairs.
+    starts = np.flatnonzero(np.r_[True, samples[1:] != samples[:-1]])
+    factors[samples[starts]] = np.maximum.reduceat(per_class[classes], starts)
+    return factors
+
+
+def expected_epoch_length(factors: np.ndarray) -> int:
+    """Copies per epoch under stochastic rounding: ``round(sum r_I)``."""
+    return int(np.rint(np.sum(factors)))
+
+
+def round_repeat_factors(factors: np.ndarray,
+                         rounding: str = 'stochastic',
+                         rng: np.random.Generator = None) -> np.ndarray:
+    """Integer number of copies of every sample for one epoch.
+
+    ``'ceil'`` gives ``ceil(r)`` (mmengine's ClassBalancedDataset).
+    ``'stochastic'`` gives ``floor(r)`` plus one extra copy with probability
+    ``frac(r)`` as in detectron2, but draws the extra copies as one
+    systematic sample of exactly ``round(sum frac(r))`` images, so that every
+    epoch has the same length :func:`expected_epoch_length` (MMEngine's loops
+    fix the number of iterations per epoch once). The probabilities are
+    rescaled by ``round(S) / S`` (``S = sum frac(r)``), a relative change of
+    at most ``1 / (2 S)``; any that would pass 1 are held at 1 and the
+    others raised to keep the sum.
+    """
+    factors = np.asarray(factors, dtype=np.float64)
+    if np.any(factors < 1):
+        raise ValueError('repeat factors must be >= 1')
+    if rounding == 'ceil':
+        return np.ceil(factors).astype(np.int64)
+    if rounding != 'stochastic':
+        raise ValueError(
+            f'rounding must be one of {ROUNDINGS}, got {rounding!r}')
+    if rng is None:
+        raise ValueError("stochastic rounding needs a random generator 'rng'")
+    copies = np.floor(factors).astype(np.int64)
+    frac = factors - copies
+    num_extra = expected_epoch_length(factors) - int(copies.sum())
+    if num_extra <= 0:
+        return copies
+    prob = _inclusion_probabilities(frac, num_extra)
+    # Systematic sampling in random order: each image owns an interval of
+    # length p_i <= 1 on [0, num_extra) and is picked when one of the points
+    # u, u + 1, ... falls in it, so P(picked) = p_i and exactly num_extra
+    # distinct images are picked.
+    order = rng.permutation(len(factors))
+    ends = np.cumsum(prob[order])
+    ends *= num_extra / ends[-1]  # float round-off only
+    points = rng.random() + np.arange(num_extra)
+    picked = order[np.minimum(
+        np.searchsorted(ends, points, side='right'),
+        len(order) - 1)]
+    np.add.at(copies, picked, 1)
+    return copies
+
+
+def _inclusion_probabilities(frac: np.ndarray, total: int) -> np.ndarray:
+    """``frac`` rescaled to sum to ``total`` with every entry <= 1: entries
+    that would pass 1 are held at 1 and the rest scaled up."""
+    prob = frac * (total / frac.sum())
+    while True:
+        full = prob >= 1
+        prob[full] = 1.0
+        rest = total - full.sum()
+        free = prob[~full].sum()
+        if rest <= 0 or free <= 0 or abs(free - rest) <= 1e-12 * total:
+            return prob
+        prob[~full] *= rest / free
+
+
+def class_sampling_weights(counts: np.ndarray, q: float) -> np.ndarray:
+    """``p_j = n_j^q / sum_k n_k^q`` over the classes with ``n_j > 0``.
+
+    Classes without samples get probability 0 (there is nothing to draw).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or np.any(counts < 0):
+        raise ValueError('class counts must be a 1-d array of counts >= 0')
+    seen = counts > 0
+    if not seen.any():
+        raise ValueError('no class has any sample')
+    weights = np.zeros_like(counts)
+    weights[seen] = counts[seen]**float(q)
+    return weights / weights.sum()
+
+
+def progressive_class_weights(counts: np.ndarray, epoch: int,
+                              max_epochs: int) -> np.ndarray:
+    """``p(t) = (1 - t/T) p_IB + (t/T) p_CB`` with ``t = epoch`` (0-based)
+    and ``T = max_epochs``."""
+    if max_epochs <= 0:
+        raise ValueError(f'max_epochs must be positive, got {max_epochs}')
+    if not 0 <= epoch <= max_epochs:
+        raise ValueError(f'epoch {epoch} is outside [0, {max_epochs}]')
+    t = epoch / max_epochs
+    return ((1 - t) * class_sampling_weights(counts, 1.0) +
+            t * class_sampling_weights(counts, 0.0))
+
+
+def reversed_class_weights(counts: np.ndarray) -> np.ndarray:
+    """BBN's reversed sampler: ``p_j = (1 / n_j) / sum_k (1 / n_k)``."""
+    return class_sampling_weights(counts, -1.0)
+
+
+def class_aware_sample(labels: np.ndarray, offsets: np.ndarray,
+                       class_weights: np.ndarray, size: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Draw ``size`` sample indices with replacement: a class ``j`` with
+    probability ``class_weights[j]``, then uniformly one of the samples that
+    contain ``j``."""
+    labels, offsets = check_label_index(labels, offsets)
+    class_weights = np.asarray(class_weights, dtype=np.float64)
+    num_classes = len(class_weights)
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f'label {int(labels.max())} has no class weight '
+                         f'({num_classes} classes)')
+    samples, classes = sample_class_pairs(labels, offsets, num_classes)
+    members_per_class = np.bincount(classes, minlength=num_classes)
+    if np.any(class_weights[members_per_class == 0] > 0):
+        raise ValueError('a class without samples has a positive weight')
+    # Samples grouped by class: class j owns members[start[j]:start[j + 1]].
+    members = samples[np.argsort(classes, kind='stable')]
+    start = np.concatenate([[0], np.cumsum(members_per_class)[:-1]])
+    drawn = rng.choice(num_classes, size=size, p=class_weights)
+    return members[start[drawn] + rng.integers(members_per_class[drawn])]

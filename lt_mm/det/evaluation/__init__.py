@@ -1,0 +1,3 @@
+from .lvis_metric import LVISMetric
+
+__all__ = ['LVISMetric']

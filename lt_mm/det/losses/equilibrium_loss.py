@@ -1,0 +1,90 @@
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import torch.nn as nn
+from mmdet.models.losses.utils import weight_reduce_loss
+from torch import Tensor
+
+from lt_mm.core.losses.equilibrium import equilibrium_loss
+from lt_mm.registry import MODELS
+
+
+@MODELS.register_module()
+class EquilibriumLoss(nn.Module):
+    """Equilibrium loss of LOCE for an mmdet bbox head (Feng et al.,
+    "Exploring Classification Equilibrium in Long-Tailed Object Detection",
+    ICCV 2021).
+
+    Cross-entropy of ``softmax(z + log m)``, i.e. ``p_j = m_j e^{z_j} /
+    sum_k m_k e^{z_k}``, over the C + 1 logits (background last), where
+    ``m`` are the running mean classification scores kept by
+    :class:`lt_mm.LOCERoIHead`. The head hands them over for its loss call
+    (:meth:`mean_score_bound`) or a caller passes ``mean_score``. The
+    classifier's layout, test-time scores (plain softmax) and accuracy are
+    mmdet's defaults.
+
+    Args:
+        num_classes (int): Foreground classes C (1203 for LVIS v1).
+        loss_weight (float): Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
+    """
+
+    def __init__(self,
+                 num_classes: int = 1203,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 use_sigmoid: bool = False) -> None:
+        super().__init__()
+        if use_sigmoid:
+            raise ValueError('EquilibriumLoss is a softmax loss: '
+                             'use_sigmoid must be False')
+        self.use_sigmoid = False
+        self.num_classes = num_classes
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+        self._mean_score: Optional[Tensor] = None
+
+    @contextmanager
+    def mean_score_bound(self, mean_score: Tensor) -> Iterator[None]:
+        """Use ``mean_score`` in the calls made inside the ``with`` block
+        (mmdet's ``BBoxHead.loss`` passes no extra arguments to its
+        ``loss_cls``)."""
+        previous, self._mean_score = self._mean_score, mean_score
+        try:
+            yield
+        finally:
+            self._mean_score = previous
+
+    def forward(self,
+                cls_score: Tensor,
+                labels: Tensor,
+                label_weights: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                mean_score: Optional[Tensor] = None) -> Tensor:
+        """
+        Args:
+            cls_score (Tensor): (N, C + 1) logits.
+            labels (Tensor): (N,) labels in [0, C], C the background.
+            label_weights (Tensor, optional): (N,) sample weights.
+            mean_score (Tensor, optional): (C + 1,) mean scores; by default
+                the ones bound by :meth:`mean_score_bound`.
+        """
+        if mean_score is None:
+            mean_score = self._mean_score
+        if mean_score is None:
+            raise RuntimeError(
+                'EquilibriumLoss needs the mean classification scores: use '
+                "it in a bbox head of roi_head=dict(type='lt_mm.LOCERoIHead')"
+                ' or pass mean_score')
+        if cls_score.size(-1) != self.num_classes + 1:
+            raise ValueError(
+                f'EquilibriumLoss expects {self.num_classes + 1} logits '
+                f'(num_classes + background), got {cls_score.size(-1)}')
+        reduction = reduction_override or self.reduction
+        loss = equilibrium_loss(cls_score, labels,
+                                mean_score.to(cls_score.device))
+        if label_weights is not None:
+            label_weights = label_weights.float()
+        loss = weight_reduce_loss(loss, label_weights, reduction, avg_factor)
+        return self.loss_weight * loss

@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from lt_mm.core.bilevel_sampling import class_image_index, draw_episodes
+
+
+def compressed(per_image):
+    labels = np.array([c for img in per_image for c in img], dtype=np.int64)
+    offsets = np.cumsum([0] + [len(img) for img in per_image])
+    return labels, offsets
+
+
+def test_class_image_index_hand_case():
+    # image 0: two instances of 1; image 1: none; image 2: 0 and 1
+    labels, offsets = compressed([[1, 1], [], [0, 1], [3]])
+    index = class_image_index(labels, offsets, num_classes=5)
+    assert [i.tolist() for i in index] == [[2], [0, 2], [], [3], []]
+    assert all(i.dtype == np.int64 for i in index)
+
+
+def test_class_image_index_rejects_bad_input():
+    with pytest.raises(ValueError, match='offsets'):
+        class_image_index(np.array([0, 1]), np.array([0, 1]))
+    with pytest.raises(ValueError, match='labels'):
+        class_image_index(np.array([0, 5]), np.array([0, 2]), num_classes=3)
+
+
+def long_tailed_index(rng):
+    """30 classes, class c in about 2^(c / 3) of 2000 images; 2 absent."""
+    per_image = [[] for _ in range(2000)]
+    for c in range(28):
+        for i in rng.choice(2000, max(1, int(2**(c / 3))), replace=False):
+            per_image[i].append(c)
+    return per_image, class_image_index(*compressed(per_image), 30)
+
+
+def test_episodes_are_balanced_over_classes_not_images():
+    rng = np.random.default_rng(0)
+    per_image, index = long_tailed_index(rng)
+    images, classes = draw_episodes(
+        index, 3000, classes_per_episode=4, images_per_class=2, rng=rng)
+    assert len(images) == len(classes) == 3000 * 4 * 2
+    # every image holds the class it was drawn for
+    assert all(c in per_image[i] for i, c in zip(images, classes))
+    # classes uniform over the 28 present ones: 24000 / 28 = 857 each,
+    # binomial sd 29; the absent classes 28 and 29 never come
+    counts = np.bincount(classes, minlength=30)
+    assert counts[28:].sum() == 0
+    assert np.abs(counts[:28] - 24000 / 28).max() < 5 * 29
+    # the images of a class are drawn uniformly, with replacement: class 9
+    # is in 8 images, each expected counts[9] / 8 times (sd about 10)
+    drawn, times = np.unique(images[classes == 9], return_counts=True)
+    assert np.array_equal(drawn, index[9]) and len(drawn) == 8
+    assert np.abs(times - counts[9] / 8).max() < 5 * 10
+
+
+def test_classes_are_distinct_within_an_episode_and_images_repeat_class():
+    rng = np.random.default_rng(1)
+    _, index = long_tailed_index(rng)
+    _, classes = draw_episodes(index, 200, 16, 3, rng=rng)
+    episodes = classes.reshape(200, 16, 3)
+    assert (episodes == episodes[:, :, :1]).all()
+    assert all(len(set(e[:, 0])) == 16 for e in episodes)
+
+
+def test_few_classes_are_drawn_with_replacement():
+    index = class_image_index(*compressed([[0], [1], [0, 1]]), 3)
+    images, classes = draw_episodes(index, 10, 4, 1,
+                                    rng=np.random.default_rng(0))
+    assert set(classes) == {0, 1}
+    assert len(classes) == 40
+
+
+def test_episodes_depend_only_on_the_seed():
+    _, index = long_tailed_index(np.random.default_rng(2))
+    a = draw_episodes(index, 5, 4, 2, rng=np.random.default_rng(7))
+    b = draw_episodes(index, 5, 4, 2, rng=np.random.default_rng(7))
+    c = draw_episodes(index, 5, 4, 2, rng=np.random.default_rng(8))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_draw_episodes_rejects_bad_input():
+    index = class_image_index(*compressed([[0]]), 2)
+    with pytest.raises(ValueError, match='classes_per_episode'):
+        draw_episodes(index, 1, 0)
+    with pytest.raises(ValueError, match='num_episodes'):
+        draw_episodes(index, 1.5)
+    with pytest.raises(ValueError, match='no class'):
+        draw_episodes([np.array([], dtype=np.int64)] * 2, 1)
