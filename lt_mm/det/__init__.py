@@ -11,8 +11,8 @@ from .samplers import BiLevelSampler
 
 __all__ = [
     'AdaptiveClassSuppressionLoss', 'BiLevelSampler', 'EqualizationLoss',
-    'EqualizationLossV2',
-    'EquilibriumLoss', 'FeatureMemoryInitHook', 'LOCERoIHead',
-    'GroupSoftmaxLoss', 'LVISDataset', 'LVISMetric', 'NormedConv2d',
-    'NormedLinear', 'SampledClassDataset', 'SeesawLoss', 'SimCalRoIHead'
+    'EqualizationLossV2', 'EquilibriumLoss', 'FeatureMemoryInitHook',
+    'GroupSoftmaxLoss', 'LOCERoIHead', 'LVISDataset', 'LVISMetric',
+    'NormedConv2d', 'NormedLinear', 'SampledClassDataset', 'SeesawLoss',
+    'SimCalRoIHead'
 ]

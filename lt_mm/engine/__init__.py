@@ -10,9 +10,9 @@ from .samplers import (ClassBalancedSampler, ClassWeightedSampler,
                        ReversedSampler, SquareRootSampler)
 
 __all__ = [
-    'ClassBalancedSampler', 'ClassWeightedSampler', 'ProgressiveSampler',
+    'CPUDistributedDataParallel', 'ClassBalancedSampler',
+    'ClassStatisticsHook', 'ClassWeightedSampler',
+    'DecoupledOptimWrapperConstructor', 'ProgressiveSampler',
     'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
-    'ClassStatisticsHook', 'CPUDistributedDataParallel',
-    'DecoupledOptimWrapperConstructor',
     'dataset_class_statistics'
 ]

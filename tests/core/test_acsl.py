@@ -24,7 +24,7 @@ def test_background_rois_suppress_each_group_on_its_fraction():
     logits = torch.full((num_bg, 6), 5.0)  # high scores are ignored for bg
     weights = acsl_weights(logits, torch.full((num_bg, ), 5), groups)
     assert (weights[:, -1] == 1).all()
-    # exactly int(n * ratio) RoIs per group, the same RoIs for a group's classes
+    # exactly int(n * ratio) RoIs per group, the same for a group's classes
     assert weights[:, :5].sum(0).tolist() == [10, 10, 100, 1000, 1000]
     assert torch.equal(weights[:, 0], weights[:, 1])
     # drawn independently: the rare RoIs are not a subset of the common ones

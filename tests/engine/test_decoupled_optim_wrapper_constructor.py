@@ -31,7 +31,8 @@ def test_only_named_parts_train_and_frozen_modules_stay_in_eval():
     optim_wrapper = build(model, ['head.1'])
     optimized = [p for g in optim_wrapper.optimizer.param_groups
                  for p in g['params']]
-    assert {id(p) for p in optimized} == {id(p) for p in model.head[1].parameters()}
+    assert {id(p) for p in optimized} == {
+        id(p) for p in model.head[1].parameters()}
     assert [n for n, p in model.named_parameters() if p.requires_grad] == \
         ['head.1.weight', 'head.1.bias']
 

@@ -6,6 +6,6 @@ from .group_softmax_loss import GroupSoftmaxLoss
 from .seesaw_loss import SeesawLoss
 
 __all__ = [
-    'AdaptiveClassSuppressionLoss', 'EqualizationLoss', 'EqualizationLossV2', 'EquilibriumLoss',
-    'GroupSoftmaxLoss', 'SeesawLoss'
+    'AdaptiveClassSuppressionLoss', 'EqualizationLoss', 'EqualizationLossV2',
+    'EquilibriumLoss', 'GroupSoftmaxLoss', 'SeesawLoss'
 ]
