@@ -1,10 +1,14 @@
-"""Inputs shaped like LVIS RoI batches, and a 2-process gloo harness."""
+"""Inputs shaped like LVIS RoI batches, a 2-process gloo harness, and RoI
+heads built from the demo configs."""
+import copy
 import os
 import socket
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from mmdet.registry import MODELS
+from mmengine.config import Config
 
 
 def lvis_batch(seed, num_rois=1024, num_classes=1203, extra_channels=2,
@@ -51,3 +55,15 @@ def buffers_after_joint_batches(make_loss, batches):
         loss(torch.cat([b[0] for b in step_batches]),
              torch.cat([b[1] for b in step_batches]))
     return loss.state_dict()
+
+
+def build_roi_head(config, edit=None):
+    """The RoI head of a demo config with its train / test settings, built
+    with a fixed seed; ``edit(head_cfg)`` may change the config first."""
+    cfg = Config.fromfile(config).model
+    head_cfg = copy.deepcopy(cfg.roi_head)
+    if edit is not None:
+        edit(head_cfg)
+    head_cfg.update(train_cfg=cfg.train_cfg.rcnn, test_cfg=cfg.test_cfg.rcnn)
+    torch.manual_seed(0)
+    return MODELS.build(head_cfg)

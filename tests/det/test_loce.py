@@ -21,6 +21,8 @@ import lt_mm  # noqa: F401
 from lt_mm.core.feature_memory import ClassFeatureMemory
 from lt_mm.det import EquilibriumLoss, FeatureMemoryInitHook, LOCERoIHead
 
+from .loss_helpers import build_roi_head
+
 CONFIG = 'configs/demo/loce_mask_rcnn.py'
 
 
@@ -53,13 +55,7 @@ def test_equilibrium_loss_matches_shifted_cross_entropy():
 
 
 def build_head(edit=None):
-    cfg = Config.fromfile(CONFIG).model
-    head_cfg = copy.deepcopy(cfg.roi_head)
-    if edit is not None:
-        edit(head_cfg)
-    head_cfg.update(train_cfg=cfg.train_cfg.rcnn, test_cfg=cfg.test_cfg.rcnn)
-    torch.manual_seed(0)
-    return MODELS.build(head_cfg)
+    return build_roi_head(CONFIG, edit)
 
 
 def batch(num_images=2, size=128, seed=0):

@@ -8,10 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmdet.models.roi_heads import StandardRoIHead
-from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox2roi
-from mmengine.config import Config
 from mmengine.dataset import BaseDataset
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
@@ -20,6 +18,8 @@ import lt_mm  # noqa: F401
 from lt_mm.core.dual_head_calibration import (merge_dual_head_scores,
                                               select_calibration_rois)
 from lt_mm.det import BiLevelSampler, SampledClassDataset, SimCalRoIHead
+
+from .loss_helpers import build_roi_head
 
 CONFIG = 'configs/demo/simcal_mask_rcnn.py'
 
@@ -174,13 +174,7 @@ def test_dual_head_merge():
 
 
 def build_head(edit=None):
-    cfg = Config.fromfile(CONFIG).model
-    head_cfg = copy.deepcopy(cfg.roi_head)
-    if edit is not None:
-        edit(head_cfg)
-    head_cfg.update(train_cfg=cfg.train_cfg.rcnn, test_cfg=cfg.test_cfg.rcnn)
-    torch.manual_seed(0)
-    return MODELS.build(head_cfg)
+    return build_roi_head(CONFIG, edit)
 
 
 def batch(sampled_classes=(3, 17), size=128, seed=0):
