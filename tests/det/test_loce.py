@@ -48,9 +48,11 @@ def test_equilibrium_loss_matches_shifted_cross_entropy():
                 mean_score=m).item() == pytest.approx(value.item())
     with pytest.raises(RuntimeError, match='LOCERoIHead'):
         loss(logits, labels)
+    empty = torch.zeros(0, 4, requires_grad=True)
+    assert loss(empty, labels[:0], mean_score=m).item() == 0
     with pytest.raises(ValueError, match='expects 4 logits'):
         loss(logits[:, :3], labels, mean_score=m[:3])
-    with pytest.raises(ValueError, match='softmax'):
+    with pytest.raises(ValueError, match='use_sigmoid=False'):
         EquilibriumLoss(use_sigmoid=True)
 
 

@@ -12,7 +12,8 @@ from lt_mm.det import LVISDataset
 from lt_mm.engine import (ClassBalancedSampler, ClassWeightedSampler,
                           ProgressiveSampler, RepeatFactorSampler,
                           ReversedSampler, SquareRootSampler)
-from lt_mm.engine.samplers import resampling_sampler
+from lt_mm.engine.samplers import label_index, resampling_sampler
+from lt_mm.engine.samplers.dataset_labels import unique_per_sample
 
 
 def within_binomial(observed, trials, prob, sigmas=5.0):
@@ -102,6 +103,45 @@ def test_ceil_equals_class_balanced_dataset_on_lvis_demo(demo_data):
     reference = ClassBalancedDataset(dataset(), oversample_thr=0.25)
     assert len(reference) > len(reference.dataset)
     assert Counter(ours) == Counter(reference.repeat_indices)
+
+
+@pytest.mark.parametrize('unique', [False, True])
+def test_lvis_dataset_caches_the_labels_before_serialising(
+        demo_data, unique):
+    def dataset(**kwargs):
+        return LVISDataset(
+            data_root=f'{demo_data}/',
+            ann_file='annotations/lvis_v1_train.json',
+            data_prefix=dict(img=''),
+            filter_cfg=dict(filter_empty_gt=True, min_size=8),
+            pipeline=[],
+            **kwargs)
+
+    cached, plain = dataset(), dataset(serialize_data=False)
+    assert cached.cached_label_index() is not None
+    assert plain.cached_label_index() is None
+    expected = label_index(plain, unique)
+    for got, want in zip(label_index(cached, unique), expected):
+        np.testing.assert_array_equal(got, want)
+    # a subset taken after full_init drops the cache, not the right labels
+    cached.get_subset_(list(range(5, 25)))
+    assert cached.cached_label_index() is None
+    labels, offsets = label_index(cached, unique)
+    want_labels, want_offsets = expected
+    np.testing.assert_array_equal(
+        labels, want_labels[want_offsets[5]:want_offsets[25]])
+    np.testing.assert_array_equal(offsets,
+                                  want_offsets[5:26] - want_offsets[5])
+
+
+def test_unique_per_sample_by_hand():
+    labels, offsets = unique_per_sample(
+        np.array([3, 1, 3, 0, 0, 2, 5]), np.array([0, 3, 3, 5, 7]))
+    assert labels.tolist() == [1, 3, 0, 2, 5]
+    assert offsets.tolist() == [0, 2, 2, 3, 5]
+    labels, offsets = unique_per_sample(
+        np.zeros(0, dtype=np.int64), np.zeros(3, dtype=np.int64))
+    assert len(labels) == 0 and offsets.tolist() == [0, 0, 0]
 
 
 def test_stochastic_epochs_have_fixed_length_and_expected_counts():

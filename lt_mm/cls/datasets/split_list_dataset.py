@@ -11,8 +11,10 @@ from typing import Dict, Optional, Sequence
 from mmengine.fileio import get_file_backend, list_from_file
 from mmpretrain.datasets import BaseDataset
 
+from lt_mm.engine.samplers.dataset_labels import LabelIndexCacheMixin
 
-class SplitListDataset(BaseDataset):
+
+class SplitListDataset(LabelIndexCacheMixin, BaseDataset):
     """Base of the datasets read from "path label" split list files.
 
     Subclasses name the list file of each split (``SPLIT_FILES``) and the

@@ -1,12 +1,13 @@
 from mmdet.datasets import LVISV1Dataset
 
+from lt_mm.engine.samplers.dataset_labels import LabelIndexCacheMixin
 from lt_mm.registry import DATASETS
 
 _CATEGORY_FIELDS = ('frequency', 'image_count', 'instance_count')
 
 
 @DATASETS.register_module()
-class LVISDataset(LVISV1Dataset):
+class LVISDataset(LabelIndexCacheMixin, LVISV1Dataset):
     """LVIS-format dataset whose classes come from its annotation file.
 
     mmdet's ``LVISV1Dataset`` hard-codes the 1203 LVIS v1 names and drops the
@@ -17,7 +18,9 @@ class LVISDataset(LVISV1Dataset):
     :class:`lt_mm.ClassStatisticsHook` and per-frequency evaluation.
 
     ``metainfo=dict(classes=...)`` may still name the classes; their number
-    must then match the file.
+    must then match the file. Every image's labels are read once before the
+    data infos are serialised (:class:`LabelIndexCacheMixin`), so samplers
+    and class statistics build without unpickling them again.
     """
     METAINFO = dict(classes=None, palette='random')
 

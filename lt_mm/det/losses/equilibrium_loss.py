@@ -1,16 +1,15 @@
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-import torch.nn as nn
-from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core.losses.equilibrium import equilibrium_loss
 from lt_mm.registry import MODELS
+from .roi_classification_loss import RoIClassificationLoss
 
 
 @MODELS.register_module()
-class EquilibriumLoss(nn.Module):
+class EquilibriumLoss(RoIClassificationLoss):
     """Equilibrium loss of LOCE for an mmdet bbox head (Feng et al.,
     "Exploring Classification Equilibrium in Long-Tailed Object Detection",
     ICCV 2021).
@@ -28,20 +27,16 @@ class EquilibriumLoss(nn.Module):
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
     """
+    extra_channels = 1  # background
+    # mmdet's own classifier layout, softmax scores and accuracy
+    custom_cls_channels = custom_activation = custom_accuracy = False
 
     def __init__(self,
                  num_classes: int = 1203,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
                  use_sigmoid: bool = False) -> None:
-        super().__init__()
-        if use_sigmoid:
-            raise ValueError('EquilibriumLoss is a softmax loss: '
-                             'use_sigmoid must be False')
-        self.use_sigmoid = False
-        self.num_classes = num_classes
-        self.loss_weight = loss_weight
-        self.reduction = reduction
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
         self._mean_score: Optional[Tensor] = None
 
     @contextmanager
@@ -77,14 +72,10 @@ class EquilibriumLoss(nn.Module):
                 'EquilibriumLoss needs the mean classification scores: use '
                 "it in a bbox head of roi_head=dict(type='lt_mm.LOCERoIHead')"
                 ' or pass mean_score')
-        if cls_score.size(-1) != self.num_classes + 1:
-            raise ValueError(
-                f'EquilibriumLoss expects {self.num_classes + 1} logits '
-                f'(num_classes + background), got {cls_score.size(-1)}')
-        reduction = reduction_override or self.reduction
+        self.check_logits(cls_score)
         loss = equilibrium_loss(cls_score, labels,
                                 mean_score.to(cls_score.device))
         if label_weights is not None:
             label_weights = label_weights.float()
-        loss = weight_reduce_loss(loss, label_weights, reduction, avg_factor)
-        return self.loss_weight * loss
+        return self.reduce_per_roi(loss, label_weights, reduction_override
+                                   or self.reduction, avg_factor)

@@ -5,7 +5,7 @@ Works for mmdet datasets (``data_info['instances']``, each with
 (``data_info['gt_label']``) alike, after their filtering.
 """
 from array import array
-from typing import List, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 import numpy as np
 from mmengine.dataset import (BaseDataset, ClassBalancedDataset,
@@ -44,6 +44,68 @@ def _data_infos(dataset):
     return (dataset.get_data_info(i) for i in range(len(dataset)))
 
 
+def labels_of_data_infos(data_infos: Iterable[dict],
+                         unique: bool = False
+                         ) -> Tuple[np.ndarray, np.ndarray]:
+    """``labels`` and ``offsets`` of a sequence of data infos (see
+    :func:`label_index`)."""
+    # int64 buffers, so the label objects of the data infos are not kept.
+    labels, sizes = array('q'), array('q')
+    for info in data_infos:
+        sample_labels = data_info_labels(info)
+        if unique:
+            sample_labels = sorted(set(sample_labels))
+        labels.extend(sample_labels)
+        sizes.append(len(sample_labels))
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(sizes, dtype=np.int64), out=offsets[1:])
+    return np.frombuffer(labels, dtype=np.int64).copy(), offsets
+
+
+def unique_per_sample(labels: np.ndarray,
+                      offsets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Each sample's distinct labels in increasing order, vectorised."""
+    num_samples = len(offsets) - 1
+    if not len(labels):
+        return labels.copy(), np.zeros(num_samples + 1, dtype=np.int64)
+    sample = np.repeat(np.arange(num_samples), np.diff(offsets))
+    stride = int(labels.max()) + 1
+    keys = np.unique(sample * stride + labels)
+    offsets = np.zeros(num_samples + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // stride, minlength=num_samples),
+              out=offsets[1:])
+    return keys % stride, offsets
+
+
+class LabelIndexCacheMixin:
+    """Dataset mixin that reads every sample's labels while ``full_init``
+    still holds the data infos as Python objects, just before mmengine
+    serialises them.
+
+    Samplers and :class:`lt_mm.ClassStatisticsHook` then need not unpickle
+    every data info again (at LVIS v1 scale that is most of a sampler's
+    build time). The cache is dropped when the serialised list changes
+    (``get_subset_``); without serialisation the data infos are read
+    directly, which is as fast.
+    """
+    _label_index_cache = None
+
+    def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
+        labels, offsets = labels_of_data_infos(self.data_list)
+        data_bytes, data_address = super()._serialize_data()
+        self._label_index_cache = (labels, offsets, data_address)
+        return data_bytes, data_address
+
+    def cached_label_index(self) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+        """``(labels, offsets)`` of the samples, or None without a cache."""
+        if self._label_index_cache is None:
+            return None
+        labels, offsets, address = self._label_index_cache
+        if address is not getattr(self, 'data_address', None):
+            return None
+        return labels, offsets
+
+
 def label_index(dataset,
                 unique: bool = False) -> Tuple[np.ndarray, np.ndarray]:
     """Labels of every sample of a plain (unwrapped) dataset.
@@ -61,19 +123,16 @@ def label_index(dataset,
     """
     if hasattr(dataset, 'full_init'):
         dataset.full_init()
-    # int64 buffers, so the label objects of the data infos are not kept.
-    labels, sizes = array('q'), array('q')
+    cached = dataset.cached_label_index() if hasattr(
+        dataset, 'cached_label_index') else None
+    if cached is not None:
+        labels, offsets = cached
+        if unique:
+            return unique_per_sample(labels, offsets)
+        return labels.copy(), offsets.copy()
     # One pass over the data infos; with serialize_data this deserialises
     # each once, which is most of the cost at LVIS scale.
-    for info in _data_infos(dataset):
-        sample_labels = data_info_labels(info)
-        if unique:
-            sample_labels = set(sample_labels)
-        labels.extend(sample_labels)
-        sizes.append(len(sample_labels))
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(np.frombuffer(sizes, dtype=np.int64), out=offsets[1:])
-    return np.frombuffer(labels, dtype=np.int64).copy(), offsets
+    return labels_of_data_infos(_data_infos(dataset), unique)
 
 
 def indexed_label_index(dataset,

@@ -1,10 +1,11 @@
 from .cosine_cls_head import CosineClsHead
+from .group_softmax_cls_head import GroupSoftmaxClsHead
 from .logit_adjusted_cls_head import LogitAdjustedClsHead
 from .lws_cls_head import LWSClsHead
 from .ncm_cls_head import NCMClsHead
 from .tau_norm_cls_head import TauNormClsHead
 
 __all__ = [
-    'CosineClsHead', 'LWSClsHead', 'LogitAdjustedClsHead', 'NCMClsHead',
+    'CosineClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead', 'NCMClsHead',
     'TauNormClsHead'
 ]

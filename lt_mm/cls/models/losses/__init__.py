@@ -2,6 +2,7 @@ from .balanced_softmax_loss import BalancedSoftmaxLoss
 from .class_balanced_loss import ClassBalancedLoss
 from .cls_loss import ClsLoss
 from .equilibrium_loss import ClsEquilibriumLoss
+from .group_softmax_loss import ClsGroupSoftmaxLoss
 from .label_aware_smoothing_loss import LabelAwareSmoothingLoss
 from .ldam_loss import LDAMLoss
 from .logit_adjustment_loss import LogitAdjustmentLoss
@@ -12,7 +13,7 @@ from .weighted_softmax_loss import WeightedSoftmaxLoss
 
 __all__ = [
     'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClsEquilibriumLoss',
-    'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
+    'ClsGroupSoftmaxLoss', 'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
     'LogitAdjustmentLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
     'WeightedSoftmaxLoss'
 ]
