@@ -15,18 +15,18 @@ def dataset_class_statistics(dataset) -> ClassStatistics:
     ``frequency`` field is used when the dataset's metainfo carries it.
     """
     leaves = leaf_datasets(dataset)
-    labels_per_image = []
-    for leaf in leaves:
-        labels, offsets = label_index(leaf)
-        if len(offsets) > 1:
-            labels_per_image += np.split(labels, offsets[1:-1])
-    if not labels_per_image:
+    parts = [label_index(leaf) for leaf in leaves]
+    sizes = np.concatenate([np.diff(offsets) for _, offsets in parts])
+    if not len(sizes):
         raise ValueError('the training dataset is empty')
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
     metainfo = leaves[0].metainfo
     if 'classes' not in metainfo:
         raise KeyError("the training dataset's metainfo has no 'classes'")
-    return ClassStatistics.from_labels(
-        labels_per_image,
+    return ClassStatistics.from_label_index(
+        np.concatenate([labels for labels, _ in parts]),
+        offsets,
         num_classes=len(metainfo['classes']),
         frequency=metainfo.get('frequency'))
 

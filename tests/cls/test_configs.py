@@ -13,6 +13,11 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = {
     'configs/cifar100_lt/resnet32_ce.py': (100, (3, 32, 32)),
     'configs/imagenet_lt/resnext50_ce.py': (1000, (3, 64, 64)),
+    **{
+        f'configs/imagenet_lt/resnext50_{method}.py': (1000, (3, 64, 64))
+        for method in ('balanced_softmax', 'crt', 'focal', 'ldam_drw', 'lws',
+                       'tau_norm', 'weighted_softmax')
+    },
     'configs/digits_lt/ce.py': (10, (1, 8, 8)),
 }
 
@@ -78,3 +83,23 @@ def test_cifar_schedule_reproduces_ldam_learning_rates():
         wrapper.optimizer.step()
         for scheduler in schedulers:
             scheduler.step()
+
+
+def test_imagenet_lt_second_stages_start_from_the_ce_checkpoint():
+    def load(name):
+        return Config.fromfile(
+            osp.join(ROOT, f'configs/imagenet_lt/resnext50_{name}.py'))
+
+    ce = load('ce')
+    assert ce.default_hooks.checkpoint.interval == 10
+    assert ce.train_cfg.max_epochs == 90  # so epoch_90.pth is written
+    for name, epochs in (('crt', 10), ('lws', 5)):
+        cfg = load(name)
+        assert cfg.load_from == 'work_dirs/resnext50_ce/epoch_90.pth'
+        assert cfg.train_cfg.max_epochs == epochs
+        assert cfg.default_hooks.checkpoint.interval == epochs
+        assert cfg.train_dataloader.sampler.type == \
+            'lt_mm.ClassBalancedSampler'
+    drw = [h for h in load('ldam_drw').custom_hooks
+           if h.type == 'lt_mm.DRWHook']
+    assert drw == [dict(type='lt_mm.DRWHook', start_epoch=72, beta=0.9999)]

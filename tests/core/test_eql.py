@@ -37,7 +37,8 @@ def test_eqlv2_weights_start_at_one():
 def test_eqlv2_one_step_by_hand():
     # C = 2 plus objectness; all logits 0 so every |gradient| is 0.5.
     # RoI 0 is class 0, RoI 1 background (objectness target 1).
-    pos, neg = eqlv2_gradient_sums(torch.zeros(2, 3), torch.tensor([0, 2]),
+    pos, neg = eqlv2_gradient_sums(torch.full((2, 3), 0.5),
+                                   torch.tensor([0, 2]),
                                    torch.ones(3), torch.ones(3), torch.ones(2))
     torch.testing.assert_close(pos, torch.tensor([0.5, 0.0, 0.5]))
     torch.testing.assert_close(neg, torch.tensor([0.5, 1.0, 0.5]))
@@ -65,11 +66,17 @@ def test_class_weighted_bce_equals_the_explicit_sum():
     neg_w = torch.rand(4, dtype=torch.float64)
     explicit, _ = explicit_weighted_bce(z, labels, pos_w, neg_w,
                                         torch.ones(6, dtype=torch.float64))
-    torch.testing.assert_close(
-        class_weighted_bce(z, labels, pos_w, neg_w), explicit.sum(1))
+    loss, prob = class_weighted_bce(z, labels, pos_w, neg_w)
+    torch.testing.assert_close(loss, explicit.sum(1))
+    torch.testing.assert_close(prob, torch.sigmoid(z))
     z.requires_grad_()
     assert torch.autograd.gradcheck(
-        lambda x: class_weighted_bce(x, labels, pos_w, neg_w).sum(), (z, ))
+        lambda x: class_weighted_bce(x, labels, pos_w, neg_w)[0], (z, ))
+    # the backward scales by the incoming per-row gradient
+    row_w = torch.rand(6, dtype=torch.float64)
+    assert torch.autograd.gradcheck(
+        lambda x: class_weighted_bce(x, labels, pos_w, neg_w)[0] * row_w,
+        (z, ))
 
 
 def test_eqlv2_gradient_sums_are_the_bce_gradients():
@@ -79,6 +86,7 @@ def test_eqlv2_gradient_sums_are_the_bce_gradients():
     pos_w, neg_w, row_w = torch.rand(4) + 1, torch.rand(4), torch.rand(5)
     loss, targets = explicit_weighted_bce(z, labels, pos_w, neg_w, row_w)
     loss.sum().backward()
-    pos, neg = eqlv2_gradient_sums(z.detach(), labels, pos_w, neg_w, row_w)
+    pos, neg = eqlv2_gradient_sums(torch.sigmoid(z.detach()), labels, pos_w,
+                                   neg_w, row_w)
     torch.testing.assert_close(pos, (z.grad.abs() * targets).sum(0))
     torch.testing.assert_close(neg, (z.grad.abs() * (1 - targets)).sum(0))

@@ -1,8 +1,8 @@
 """The long-tailed classification methods end to end on the digits demo:
 every method config builds and takes a training step, LDAM-DRW and post-hoc
 logit adjustment train and test through the tools, and the decoupled second
-stages (cRT, LWS, MiSLAS' label-aware smoothing, tau-norm, NCM) start from
-a first-stage checkpoint and change only the classifier."""
+stages (cRT, LWS, BAGS, MiSLAS' label-aware smoothing, tau-norm, NCM) start
+from a first-stage checkpoint and change only the classifier."""
 import glob
 import os.path as osp
 import re
@@ -22,6 +22,7 @@ FAST = [
     'train_dataloader.batch_size=48'
 ]
 SECOND_STAGES = {
+    'bags': ('head.fc.', ),
     'crt': ('head.fc.', ),
     'lws': ('head.scales', ),
     'las': ('head.', ),
@@ -137,7 +138,7 @@ def test_second_stage_trains_only_the_classifier(method, baseline,
     # buffers of the loss (class counts) arrive from the statistics hook
     changed = {k for k in changed if not k.startswith('head.loss_module.')}
     assert changed and all(k.startswith(trained) for k in changed), changed
-    if method == 'crt':
+    if method in ('bags', 'crt'):
         assert 're-initialised head.fc' in output
     assert 0 <= top1(output) <= 100
 

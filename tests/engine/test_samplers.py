@@ -13,7 +13,7 @@ from lt_mm.engine import (ClassBalancedSampler, ClassWeightedSampler,
                           ProgressiveSampler, RepeatFactorSampler,
                           ReversedSampler, SquareRootSampler)
 from lt_mm.engine.samplers import label_index, resampling_sampler
-from lt_mm.engine.samplers.dataset_labels import unique_per_sample
+from lt_mm.core.class_statistics import unique_per_sample
 
 
 def within_binomial(observed, trials, prob, sigmas=5.0):

@@ -29,15 +29,45 @@ def eqlv2_weights(pos_grad: Tensor,
                   mu: float = 0.8,
                   alpha: float = 4.0) -> Tuple[Tensor, Tensor]:
     """Per-class (positive, negative) weights from the gradient sums."""
-    ratio = torch.where(neg_grad > 0, pos_grad / (neg_grad + 1e-10),
-                        torch.full_like(pos_grad, float('inf')))
+    # 0 / 0 before the first step counts as g = inf: every weight is 1
+    inf = float('inf')
+    ratio = (pos_grad / neg_grad).nan_to_num_(nan=inf, posinf=inf)
     neg_w = torch.sigmoid(gamma * (ratio - mu))
-    pos_w = 1 + alpha * (1 - neg_w)
+    pos_w = neg_w * -alpha + (1 + alpha)  # 1 + alpha (1 - q)
     return pos_w, neg_w
 
 
+class _ClassWeightedBCE(torch.autograd.Function):
+    """Rows of :func:`class_weighted_bce`; the sigmoid is computed once and
+    serves the backward and the gradient statistics. The gradient,
+    ``w_ij (sigma(z_ij) - t_ij)``, is written in one (N, K) pass plus a
+    scatter into the target column, where autograd through ``gather`` would
+    allocate and add a full (N, K) tensor per gathered term."""
+
+    @staticmethod
+    def forward(ctx, logits, labels, pos_w, neg_w):
+        prob = torch.sigmoid(logits)
+        softplus = F.softplus(logits)
+        index = labels[:, None]
+        pw, nw = pos_w[labels], neg_w[labels]
+        loss = softplus @ neg_w + (pw - nw) * softplus.gather(1, index)[:, 0] \
+            - pw * logits.gather(1, index)[:, 0]
+        ctx.save_for_backward(prob, labels, pw, nw, neg_w)
+        ctx.mark_non_differentiable(prob)
+        return loss, prob
+
+    @staticmethod
+    def backward(ctx, grad_loss, grad_prob):
+        prob, labels, pw, nw, neg_w = ctx.saved_tensors
+        index = labels[:, None]
+        grad = prob * neg_w
+        prob_t = prob.gather(1, index)
+        grad.scatter_add_(1, index, (pw - nw)[:, None] * prob_t - pw[:, None])
+        return grad.mul_(grad_loss[:, None]), None, None, None
+
+
 def class_weighted_bce(logits: Tensor, labels: Tensor, pos_w: Tensor,
-                       neg_w: Tensor) -> Tensor:
+                       neg_w: Tensor) -> Tuple[Tensor, Tensor]:
     """Per-row sum_j w_ij * BCE(z_ij, t_ij) for one-hot targets t.
 
     w_ij = pos_w_j where j = y_i, neg_w_j elsewhere. With
@@ -51,16 +81,16 @@ def class_weighted_bce(logits: Tensor, labels: Tensor, pos_w: Tensor,
     Args:
         logits (Tensor): (N, K). labels (Tensor): (N, ) in [0, K).
         pos_w, neg_w (Tensor): (K, ) weights.
+
+    Returns:
+        tuple[Tensor]: (N, ) losses and the (N, K) ``sigmoid(logits)``
+        (no gradient), for :func:`eqlv2_gradient_sums`.
     """
-    softplus = F.softplus(logits)
-    index = labels[:, None]
-    pw, nw = pos_w[labels], neg_w[labels]
-    return softplus @ neg_w + (pw - nw) * softplus.gather(1, index)[:, 0] \
-        - pw * logits.gather(1, index)[:, 0]
+    return _ClassWeightedBCE.apply(logits, labels, pos_w, neg_w)
 
 
 @torch.no_grad()
-def eqlv2_gradient_sums(logits: Tensor, labels: Tensor, pos_w: Tensor,
+def eqlv2_gradient_sums(prob: Tensor, labels: Tensor, pos_w: Tensor,
                         neg_w: Tensor,
                         row_w: Tensor) -> Tuple[Tensor, Tensor]:
     """Per-channel sums of |dBCE/dz| * w over positives and negatives.
@@ -69,11 +99,13 @@ def eqlv2_gradient_sums(logits: Tensor, labels: Tensor, pos_w: Tensor,
     pos_j = pos_w_j * sum_{i: y_i = j} row_w_i (1 - sigma(z_ij)) and
     neg_j = neg_w_j * (sum_i row_w_i sigma(z_ij) - the same over y_i = j).
 
+    Args:
+        prob (Tensor): (N, K) ``sigmoid(logits)``.
+
     Returns:
         tuple[Tensor]: (K, ) positive and negative gradient sums.
     """
-    num_channels = logits.size(1)
-    prob = torch.sigmoid(logits)
+    num_channels = prob.size(1)
     prob_t = prob.gather(1, labels[:, None])[:, 0]
     pos = torch.bincount(labels, row_w * (1 - prob_t), num_channels)
     neg = row_w @ prob - torch.bincount(labels, row_w * prob_t, num_channels)

@@ -47,12 +47,13 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
         self.register_buffer('neg_grad',
                              torch.zeros(num_classes, dtype=torch.float64))
 
-    def class_weights(self):
-        """(C + 1, ) positive and negative weights; objectness keeps 1."""
-        pos_w, neg_w = eqlv2_weights(self.pos_grad, self.neg_grad,
-                                     self.gamma, self.mu, self.alpha)
-        one = pos_w.new_ones(1)
-        return torch.cat([pos_w, one]), torch.cat([neg_w, one])
+    def class_weights(self, like: Tensor) -> Tensor:
+        """(2, C + 1) positive and negative weights in ``like``'s dtype;
+        objectness keeps 1."""
+        weights = like.new_ones(2, self.num_classes + 1)
+        weights[0, :-1], weights[1, :-1] = eqlv2_weights(
+            self.pos_grad, self.neg_grad, self.gamma, self.mu, self.alpha)
+        return weights
 
     def forward(self,
                 cls_score: Tensor,
@@ -63,13 +64,12 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
         self.check_logits(cls_score)
         reduction = reduction_override or self.reduction
         logits = at_least_float32(cls_score)
-        pos_w, neg_w = (w.to(logits) for w in self.class_weights())
+        pos_w, neg_w = self.class_weights(logits)
         row_w = logits.new_ones(len(labels)) if label_weights is None \
             else label_weights.to(logits)
-        loss = class_weighted_bce(logits, labels, pos_w, neg_w)
+        loss, prob = class_weighted_bce(logits, labels, pos_w, neg_w)
         if self.training:
-            pos, neg = eqlv2_gradient_sums(logits.detach(), labels, pos_w,
-                                           neg_w, row_w)
+            pos, neg = eqlv2_gradient_sums(prob, labels, pos_w, neg_w, row_w)
             sums = all_reduce_sum(torch.stack([pos[:-1], neg[:-1]]).double())
             self.pos_grad += sums[0]
             self.neg_grad += sums[1]

@@ -11,6 +11,8 @@ import numpy as np
 from mmengine.dataset import (BaseDataset, ClassBalancedDataset,
                               ConcatDataset, RepeatDataset)
 
+from lt_mm.core.class_statistics import unique_per_sample
+
 
 def data_info_labels(data_info: dict) -> list:
     """Labels of one sample: the kept (not ignored) instances of an image, or
@@ -60,21 +62,6 @@ def labels_of_data_infos(data_infos: Iterable[dict],
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(np.frombuffer(sizes, dtype=np.int64), out=offsets[1:])
     return np.frombuffer(labels, dtype=np.int64).copy(), offsets
-
-
-def unique_per_sample(labels: np.ndarray,
-                      offsets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Each sample's distinct labels in increasing order, vectorised."""
-    num_samples = len(offsets) - 1
-    if not len(labels):
-        return labels.copy(), np.zeros(num_samples + 1, dtype=np.int64)
-    sample = np.repeat(np.arange(num_samples), np.diff(offsets))
-    stride = int(labels.max()) + 1
-    keys = np.unique(sample * stride + labels)
-    offsets = np.zeros(num_samples + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys // stride, minlength=num_samples),
-              out=offsets[1:])
-    return keys % stride, offsets
 
 
 class LabelIndexCacheMixin:

@@ -47,13 +47,20 @@ class GroupSoftmaxClsHead(LinearClsHead):
         if loss is None:
             loss = dict(type='lt_mm.ClsGroupSoftmaxLoss')
         if isinstance(loss, dict):
+            loss_type = loss.get('type')
+            if isinstance(loss_type, str):
+                loss_type = HOST_MODELS.get(loss_type)
+        else:
+            loss_type = type(loss)
+        if not (isinstance(loss_type, type)
+                and issubclass(loss_type, ClsGroupSoftmaxLoss)):
+            raise TypeError('GroupSoftmaxClsHead needs a '
+                            'lt_mm.ClsGroupSoftmaxLoss as its loss, got '
+                            f'{loss!r}')
+        if isinstance(loss, dict):
             loss = dict(loss)
             loss.setdefault('num_classes', num_classes)
             loss = HOST_MODELS.build(loss)
-        if not isinstance(loss, ClsGroupSoftmaxLoss):
-            raise TypeError('GroupSoftmaxClsHead needs a '
-                            'lt_mm.ClsGroupSoftmaxLoss as its loss, got '
-                            f'{type(loss).__name__}')
         if loss.num_classes != num_classes:
             raise ValueError(
                 f'GroupSoftmaxClsHead has num_classes={num_classes} but its '

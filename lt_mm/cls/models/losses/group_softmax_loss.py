@@ -46,16 +46,17 @@ class ClsGroupSoftmaxLoss(ClassCountsMixin, nn.Module):
     top-k accuracy does not change, and gives the distribution over classes
     that mmpretrain's ``pred_score`` is elsewhere.
 
-    Groups: the published detection bins (10, 100, 1000) are LVIS instance
-    counts (1 to 50k+). CIFAR-100-LT (5 to 500 images a class) and ImageNet-LT
-    (5 to 1280) would put only the classes under 10 images in the first
-    group, and leave the [1000, inf) group empty on CIFAR. The default bins
-    (20, 101) are instead the benchmarks' few / medium / many-shot split
-    (n < 20, 20 <= n <= 100, n > 100 for integer counts; Liu et al., CVPR
-    2019): three non-empty groups on both datasets (CIFAR-100-LT 30 / 35 /
-    35 classes, ImageNet-LT 136 / 479 / 385), each spanning at most a
-    factor of 5 to 13 in frequency below the head group, so each softmax
-    compares classes of similar frequency, the idea of the paper. A group
+    Groups: the published detection bins (10, 100, 1000) are made for LVIS
+    instance counts (1 to tens of thousands). On CIFAR-100-LT (5 to 500
+    images a class) and ImageNet-LT (5 to 1280) they would put only the
+    classes under 10 images in the first group, and leave the [1000, inf)
+    group empty on CIFAR. The default bins (20, 101) are instead the
+    benchmarks' few / medium / many-shot split (n < 20, 20 <= n <= 100,
+    n > 100 for integer counts; Liu et al., CVPR 2019): three non-empty
+    groups on both datasets (CIFAR-100-LT 30 / 35 / 35 classes, ImageNet-LT
+    136 / 479 / 385), each spanning a factor of 4 to 13 in frequency (the
+    published bins a factor of 10), so each softmax compares classes of
+    similar frequency, the idea of the paper. A group
     without classes is dropped: it never has positives, so its "others"
     logit takes no part in the loss or the scores.
 
@@ -64,7 +65,8 @@ class ClsGroupSoftmaxLoss(ClassCountsMixin, nn.Module):
     the expectation of the hard-label numerator,
     ``sum_{j in g} t_j (-log p_g(j)) + (1 - sum_{j in g} t_j) (-log
     p_g(others))``, over an expected count of 1 per sample; a one-hot target
-    gives the hard-label loss exactly (see :mod:`lt_mm.core.losses.soft_target`).
+    gives the hard-label loss exactly (see
+    :mod:`lt_mm.core.losses.soft_target`).
 
     The class counts come from :class:`lt_mm.ClassStatisticsHook` and are kept
     in the ``class_counts`` buffer, the groups in the ``group`` buffer, so a
