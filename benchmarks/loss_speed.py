@@ -2,13 +2,9 @@
 cross-entropy and against mmdet's own implementations, from one run.
 
     python benchmarks/loss_speed.py [--rois 1024] [--classes 1203] [--repeats 50]
-                                    [--compile]
 
 Inputs are shaped like one LVIS Mask R-CNN step (1024 RoIs x 1203 classes,
 a quarter of them positive, long-tailed labels). Runs on CUDA when present.
-``--compile`` wraps every loss, cross-entropy and mmdet's included, in
-``torch.compile``, as mmengine's ``compile=True`` config option does for the
-whole model; the compile time is excluded (warm-up).
 """
 import argparse
 import time
@@ -56,9 +52,7 @@ def main():
     parser.add_argument('--rois', type=int, default=1024)
     parser.add_argument('--classes', type=int, default=1203)
     parser.add_argument('--repeats', type=int, default=50)
-    parser.add_argument('--compile', action='store_true')
     args = parser.parse_args()
-    wrap = torch.compile if args.compile else (lambda fn: fn)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     n, c = args.rois, args.classes
 
@@ -86,20 +80,18 @@ def main():
         ('GroupSoftmax', bags, 2 + bags.num_groups, None, None),
     ]
     logits, labels = lvis_step(n, c, 1, device)
-    t_ce = time_loss(wrap(ce), logits, labels, args.repeats, device)
-    print(f'{n} RoIs x {c} classes on {device}'
-          f'{" (torch.compile)" if args.compile else ""}; softmax CE '
+    t_ce = time_loss(ce, logits, labels, args.repeats, device)
+    print(f'{n} RoIs x {c} classes on {device}; softmax CE '
           f'{t_ce * 1e3:.2f} ms (forward + backward, median)')
     print(f'{"loss":<14}{"ms":>8}{"/ CE":>8}   {"reference":<20}'
           f'{"ms":>8}{"ours / ref":>12}')
     for name, loss, extra, ref_name, ref in cases:
         logits, labels = lvis_step(n, c, extra, device)
-        t = time_loss(wrap(loss.to(device)), logits, labels, args.repeats,
-                      device)
+        t = time_loss(loss.to(device), logits, labels, args.repeats, device)
         row = f'{name:<14}{t * 1e3:8.2f}{t / t_ce:8.2f}'
         if ref is not None:
-            t_ref = time_loss(wrap(ref.to(device)), logits, labels,
-                              args.repeats, device)
+            t_ref = time_loss(ref.to(device), logits, labels, args.repeats,
+                              device)
             row += f'   {ref_name:<20}{t_ref * 1e3:8.2f}{t / t_ref:12.2f}'
         print(row)
 
