@@ -11,6 +11,45 @@ from lt_mm.registry import MODELS
 from .roi_classification_loss import RoIClassificationLoss
 
 
+class _SeesawRoICrossEntropy(torch.autograd.Function):
+    """Per-RoI cross-entropies of Seesaw's layout: over the re-balanced
+    class logits for the positive RoIs, over the two objectness logits for
+    every RoI. Both gradients, ``softmax - one-hot`` (the Seesaw factors are
+    constants of the graph), are written into one (N, C + 2) tensor; autograd
+    through the slices and the positive-row selection would allocate and add
+    three more."""
+
+    @staticmethod
+    def forward(ctx, cls_score, labels, cum_samples, p, q, eps):
+        num_classes = cls_score.size(1) - 2
+        logits = at_least_float32(cls_score)
+        pos = (labels < num_classes).nonzero()[:, 0]
+        pos_labels = labels[pos][:, None]
+        log_p = F.log_softmax(
+            seesaw_logits(logits[pos, :num_classes], pos_labels[:, 0],
+                          cum_samples, p, q, eps), dim=1)
+        obj_labels = (labels == num_classes).long()[:, None]
+        log_obj = F.log_softmax(logits[:, num_classes:], dim=1)
+        ctx.save_for_backward(log_p, pos_labels, pos, log_obj, obj_labels)
+        ctx.input_dtype = cls_score.dtype
+        return (-log_p.gather(1, pos_labels)[:, 0],
+                -log_obj.gather(1, obj_labels)[:, 0])
+
+    @staticmethod
+    def backward(ctx, grad_classes, grad_objectness):
+        log_p, pos_labels, pos, log_obj, obj_labels = ctx.saved_tensors
+        num_rois, num_classes = log_obj.size(0), log_p.size(1)
+        grad = log_obj.new_empty(num_rois, num_classes + 2)
+        grad[:, :num_classes] = 0
+        classes = log_p.exp().scatter_add_(
+            1, pos_labels, log_p.new_full(pos_labels.shape, -1.0))
+        grad[pos, :num_classes] = classes.mul_(grad_classes[:, None])
+        objectness = log_obj.exp().scatter_add_(
+            1, obj_labels, log_obj.new_full(obj_labels.shape, -1.0))
+        grad[:, num_classes:] = objectness.mul_(grad_objectness[:, None])
+        return grad.to(ctx.input_dtype), None, None, None, None, None
+
+
 @MODELS.register_module()
 class SeesawLoss(RoIClassificationLoss):
     """Seesaw Loss for an mmdet bbox head (Wang et al., CVPR 2021).
@@ -89,7 +128,7 @@ class SeesawLoss(RoIClassificationLoss):
                 reduction_override: Optional[str] = None
                 ) -> Union[Tensor, Dict[str, Tensor]]:
         reduction = reduction_override or self.reduction
-        classes, objectness = self._split(cls_score)
+        self.check_logits(cls_score)
         if self.training:
             self._count(labels)  # every rank, even with no RoIs: all-reduce
         if label_weights is None:
@@ -97,22 +136,22 @@ class SeesawLoss(RoIClassificationLoss):
         label_weights = label_weights.float()
         pos = labels < self.num_classes
 
+        classes_per_roi, objectness_per_roi = _SeesawRoICrossEntropy.apply(
+            cls_score, labels, self.cum_samples, self.p, self.q, self.eps)
+        # with no positives (or no RoIs) the sums keep the graph: zero loss,
+        # zero gradients
         if pos.any():
-            logits = seesaw_logits(classes[pos], labels[pos],
-                                   self.cum_samples, self.p, self.q, self.eps)
-            loss_classes = weight_reduce_loss(
-                F.cross_entropy(logits, labels[pos], reduction='none'),
-                label_weights[pos], reduction, avg_factor)
-        else:  # keep the graph: zero loss, zero gradients
-            loss_classes = classes.sum() * 0
-        if labels.numel():
-            obj_labels = (labels == self.num_classes).long()
-            loss_objectness = weight_reduce_loss(
-                F.cross_entropy(at_least_float32(objectness), obj_labels,
-                                reduction='none'), label_weights, reduction,
-                avg_factor)
+            loss_classes = weight_reduce_loss(classes_per_roi,
+                                              label_weights[pos], reduction,
+                                              avg_factor)
         else:
-            loss_objectness = objectness.sum() * 0
+            loss_classes = classes_per_roi.sum()
+        if labels.numel():
+            loss_objectness = weight_reduce_loss(objectness_per_roi,
+                                                 label_weights, reduction,
+                                                 avg_factor)
+        else:
+            loss_objectness = objectness_per_roi.sum()
         loss_classes = self.loss_weight * loss_classes
         loss_objectness = self.loss_weight * loss_objectness
         if self.return_dict:
