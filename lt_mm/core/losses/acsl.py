@@ -13,6 +13,7 @@ does not state it), suppresses the classes of each LVIS frequency group on a
 random fraction of the background RoIs: 1% for rare, 10% for common, 100% for
 frequent classes. The loss is sum(w * BCE) / N_RoI.
 """
+import math
 from typing import Optional, Sequence
 
 import torch
@@ -42,10 +43,10 @@ def acsl_weights(logits: Tensor,
         Tensor: (N, C + 1) weights, dtype of ``logits``.
     """
     num_classes = logits.size(1) - 1
-    weights = (torch.sigmoid(logits) >= score_thr).to(logits.dtype)
+    # sigmoid(z) >= xi  <=>  z >= log(xi / (1 - xi)), without the sigmoid
+    score_logit = math.log(score_thr) - math.log1p(-score_thr)
+    weights = (logits >= score_logit).to(logits.dtype)
     background = labels == num_classes
-    weights[background] = 0
-    weights.scatter_(1, labels[:, None], 1.0)  # own class / background logit
     num_bg = int(background.sum())
     if num_bg:
         keys = torch.rand(num_bg, len(background_ratios), generator=generator,
@@ -55,7 +56,27 @@ def acsl_weights(logits: Tensor,
                              device=logits.device)
         chosen = (ranks < quota).to(logits.dtype)  # (n_bg, groups)
         weights[background, :num_classes] = chosen[:, frequency_group]
+    weights.scatter_(1, labels[:, None], 1.0)  # own class / background logit
     return weights
+
+
+class _ACSLBCE(torch.autograd.Function):
+    """Rows of :func:`acsl_bce`; the gradient, ``w (sigmoid(z) - t)``, is
+    written in one (N, K) pass plus a scatter into the target column."""
+
+    @staticmethod
+    def forward(ctx, logits, labels, weights):
+        ctx.save_for_backward(logits, labels, weights)
+        own = logits.gather(1, labels[:, None])[:, 0]
+        return (weights * F.softplus(logits)).sum(1) - own
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        logits, labels, weights = ctx.saved_tensors
+        grad = torch.sigmoid(logits).mul_(weights)
+        grad.scatter_add_(1, labels[:, None],
+                          grad.new_full((len(labels), 1), -1.0))
+        return grad.mul_(grad_loss[:, None]), None, None
 
 
 def acsl_bce(logits: Tensor, labels: Tensor, weights: Tensor) -> Tensor:
@@ -64,5 +85,4 @@ def acsl_bce(logits: Tensor, labels: Tensor, weights: Tensor) -> Tensor:
     The target's weight is always 1, so with BCE(z, t) = softplus(z) - t z the
     sum is sum_j w_j softplus(z_j) - z_y.
     """
-    own = logits.gather(1, labels[:, None])[:, 0]
-    return (weights * F.softplus(logits)).sum(1) - own
+    return _ACSLBCE.apply(logits, labels, weights)
