@@ -30,21 +30,24 @@ def lvis_step(num_rois, num_classes, extra_channels, device, seed=0):
     return logits.to(device), labels.to(device)
 
 
-def time_loss(fn, logits, labels, repeats, device):
-    """Median seconds of forward + backward."""
-    times = []
+def time_losses(fns, inputs, repeats, device):
+    """Median seconds of forward + backward of each of ``fns`` on its
+    ``(logits, labels)``, timed round-robin so that the machine's drift
+    (shared CPUs, memory reclaim) falls on every function alike."""
+    times = [[] for _ in fns]
     for i in range(repeats + 5):
-        x = logits.clone().requires_grad_()
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        out = fn(x, labels)
-        (sum(out.values()) if isinstance(out, dict) else out).backward()
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        if i >= 5:  # warm-up
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+        for fn, (logits, labels), fn_times in zip(fns, inputs, times):
+            x = logits.clone().requires_grad_()
+            if device == 'cuda':
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            out = fn(x, labels)
+            (sum(out.values()) if isinstance(out, dict) else out).backward()
+            if device == 'cuda':
+                torch.cuda.synchronize()
+            if i >= 5:  # warm-up
+                fn_times.append(time.perf_counter() - start)
+    return [sorted(t)[len(t) // 2] for t in times]
 
 
 def main():
@@ -79,20 +82,25 @@ def main():
         ('ACSL', acsl, 1, None, None),
         ('GroupSoftmax', bags, 2 + bags.num_groups, None, None),
     ]
-    logits, labels = lvis_step(n, c, 1, device)
-    t_ce = time_loss(ce, logits, labels, args.repeats, device)
-    print(f'{n} RoIs x {c} classes on {device}; softmax CE '
-          f'{t_ce * 1e3:.2f} ms (forward + backward, median)')
-    print(f'{"loss":<14}{"ms":>8}{"/ CE":>8}   {"reference":<20}'
+    # CPU timings depend on the vector ISA ATen dispatches to (AVX2 / AVX-512)
+    where = device if device == 'cuda' else \
+        f'cpu ({torch.backends.cpu.get_cpu_capability()}, ' \
+        f'{torch.get_num_threads()} threads)'
+    print(f'{n} RoIs x {c} classes on {where}; forward + backward, median '
+          'of each, each loss timed in turn with softmax CE over C + 1 '
+          'logits')
+    print(f'{"loss":<14}{"ms":>8}{"CE ms":>8}{"/ CE":>8}   {"reference":<20}'
           f'{"ms":>8}{"ours / ref":>12}')
+    ce_inputs = lvis_step(n, c, 1, device)
     for name, loss, extra, ref_name, ref in cases:
-        logits, labels = lvis_step(n, c, extra, device)
-        t = time_loss(loss.to(device), logits, labels, args.repeats, device)
-        row = f'{name:<14}{t * 1e3:8.2f}{t / t_ce:8.2f}'
+        inputs = lvis_step(n, c, extra, device)
+        fns = [ce, loss.to(device)] + ([ref.to(device)] if ref else [])
+        t_ce, t, *t_ref = time_losses(fns, [ce_inputs] + [inputs] * 2,
+                                      args.repeats, device)
+        row = f'{name:<14}{t * 1e3:8.2f}{t_ce * 1e3:8.2f}{t / t_ce:8.2f}'
         if ref is not None:
-            t_ref = time_loss(ref.to(device), logits, labels, args.repeats,
-                              device)
-            row += f'   {ref_name:<20}{t_ref * 1e3:8.2f}{t / t_ref:12.2f}'
+            row += f'   {ref_name:<20}{t_ref[0] * 1e3:8.2f}' \
+                   f'{t / t_ref[0]:12.2f}'
         print(row)
 
 

@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .softplus import reduce_softplus
+
 
 @torch.no_grad()
 def acsl_weights(logits: Tensor,
@@ -45,17 +47,23 @@ def acsl_weights(logits: Tensor,
     num_classes = logits.size(1) - 1
     # sigmoid(z) >= xi  <=>  z >= log(xi / (1 - xi)), without the sigmoid
     score_logit = math.log(score_thr) - math.log1p(-score_thr)
-    weights = (logits >= score_logit).to(logits.dtype)
+    # a float ``out`` skips a bool (N, K) tensor and its conversion
+    weights = torch.ge(logits, score_logit, out=torch.empty_like(logits))
     background = labels == num_classes
-    num_bg = int(background.sum())
-    if num_bg:
-        keys = torch.rand(num_bg, len(background_ratios), generator=generator,
-                          device=logits.device)
-        ranks = keys.argsort(0).argsort(0)
-        quota = torch.tensor([int(num_bg * r) for r in background_ratios],
-                             device=logits.device)
-        chosen = (ranks < quota).to(logits.dtype)  # (n_bg, groups)
-        weights[background, :num_classes] = chosen[:, frequency_group]
+    weights.mul_(~background[:, None])
+    # Each group's background RoIs: the int(n_bg * ratio) lowest of random
+    # keys. Foreground keys (2) rank after every background one (< 1), so
+    # nothing waits on n_bg: no host sync on CUDA.
+    num_groups = len(background_ratios)
+    keys = torch.rand(len(labels), num_groups, generator=generator,
+                      device=logits.device)
+    ranks = keys.masked_fill_(~background[:, None], 2.0).argsort(0).argsort(0)
+    quota = (background.sum() * torch.tensor(
+        background_ratios, dtype=torch.float64, device=logits.device)).floor()
+    chosen = (ranks < quota).to(logits.dtype)
+    # chosen[i, group_j] for every class j, as one matrix product
+    group_one_hot = F.one_hot(frequency_group, num_groups).T.to(logits)
+    weights[:, :num_classes].addmm_(chosen, group_one_hot)
     weights.scatter_(1, labels[:, None], 1.0)  # own class / background logit
     return weights
 
@@ -66,14 +74,16 @@ class _ACSLBCE(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, logits, labels, weights):
-        ctx.save_for_backward(logits, labels, weights)
+        prob = torch.sigmoid(logits)
+        ctx.save_for_backward(prob, labels, weights)
         own = logits.gather(1, labels[:, None])[:, 0]
-        return (weights * F.softplus(logits)).sum(1) - own
+        return reduce_softplus(logits, prob,
+                               lambda x: x.mul_(weights).sum(1)) - own
 
     @staticmethod
     def backward(ctx, grad_loss):
-        logits, labels, weights = ctx.saved_tensors
-        grad = torch.sigmoid(logits).mul_(weights)
+        prob, labels, weights = ctx.saved_tensors
+        grad = prob * weights
         grad.scatter_add_(1, labels[:, None],
                           grad.new_full((len(labels), 1), -1.0))
         return grad.mul_(grad_loss[:, None]), None, None

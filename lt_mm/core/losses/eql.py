@@ -14,38 +14,40 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .softplus import reduce_softplus
+
 
 class _EQLBCE(torch.autograd.Function):
     """Rows of :func:`eql_bce` with the gradient, w_ij (sigma(z_ij) - y_ij),
-    written in two (N, C) passes plus a scatter into the target column;
+    written into one (N, C) tensor plus a scatter into the target column;
     autograd through the matrix product, the gathers and the ``where``
     would allocate and add several full (N, C) tensors."""
 
     @staticmethod
     def forward(ctx, logits, labels, tail):
         num_classes = logits.size(1)
-        log1p_exp = F.softplus(logits)
-        not_tail = (~tail).to(logits)
-        sums = log1p_exp @ torch.stack([not_tail, torch.ones_like(not_tail)],
-                                       1)
+        prob = torch.sigmoid(logits)
+        tail = tail.to(logits)
+        # two matrix-vector products: a skinny (C, 2) matrix product is
+        # several times slower on the CPU
+        total, tail_sum = reduce_softplus(
+            logits, prob, lambda x: torch.stack([x.sum(1), x @ tail]))
         foreground = labels < num_classes
         index = labels.clamp(max=num_classes - 1)[:, None]
-        own = (1 - not_tail[index[:, 0]]) * log1p_exp.gather(1, index)[:, 0] \
-            - logits.gather(1, index)[:, 0]
-        ctx.save_for_backward(torch.sigmoid(logits), foreground, index,
-                              not_tail)
-        return torch.where(foreground, sums[:, 0] + own, sums[:, 1])
+        logits_t = logits.gather(1, index)[:, 0]
+        own = tail[index[:, 0]] * F.softplus(logits_t) - logits_t
+        ctx.save_for_backward(prob, foreground, index, tail)
+        return torch.where(foreground, total - tail_sum + own, total)
 
     @staticmethod
     def backward(ctx, grad_loss):
-        prob, foreground, index, not_tail = ctx.saved_tensors
+        prob, foreground, index, tail = ctx.saved_tensors
         fg = foreground.to(prob)
         # w_ij = 1 - fg_i * tail_j off the target, 1 at it
-        grad = torch.addcmul(prob, prob * (1 - not_tail), fg[:, None],
-                             value=-1)
+        grad = torch.mul(prob, tail).mul_(fg[:, None])
+        torch.sub(prob, grad, out=grad)
         prob_t = prob.gather(1, index)
-        grad.scatter_add_(1, index,
-                          fg[:, None] * ((1 - not_tail[index]) * prob_t - 1))
+        grad.scatter_add_(1, index, fg[:, None] * (tail[index] * prob_t - 1))
         return grad.mul_(grad_loss[:, None]), None, None
 
 

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .softplus import reduce_softplus
+
 
 def eqlv2_weights(pos_grad: Tensor,
                   neg_grad: Tensor,
@@ -47,11 +49,11 @@ class _ClassWeightedBCE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, logits, labels, pos_w, neg_w):
         prob = torch.sigmoid(logits)
-        softplus = F.softplus(logits)
         index = labels[:, None]
         pw, nw = pos_w[labels], neg_w[labels]
-        loss = softplus @ neg_w + (pw - nw) * softplus.gather(1, index)[:, 0] \
-            - pw * logits.gather(1, index)[:, 0]
+        logits_t = logits.gather(1, index)[:, 0]
+        loss = reduce_softplus(logits, prob, lambda x: x @ neg_w) \
+            + (pw - nw) * F.softplus(logits_t) - pw * logits_t
         ctx.save_for_backward(prob, labels, pw, nw, neg_w)
         ctx.mark_non_differentiable(prob)
         return loss, prob
@@ -105,8 +107,10 @@ def eqlv2_gradient_sums(prob: Tensor, labels: Tensor, pos_w: Tensor,
     Returns:
         tuple[Tensor]: (K, ) positive and negative gradient sums.
     """
-    num_channels = prob.size(1)
     prob_t = prob.gather(1, labels[:, None])[:, 0]
-    pos = torch.bincount(labels, row_w * (1 - prob_t), num_channels)
-    neg = row_w @ prob - torch.bincount(labels, row_w * prob_t, num_channels)
+    # index_add_, not bincount: bincount reads the labels' range on the host,
+    # a device sync per call on CUDA
+    pos = pos_w.new_zeros(prob.size(1)).index_add_(0, labels,
+                                                   row_w * (1 - prob_t))
+    neg = (row_w @ prob).index_add_(0, labels, row_w * prob_t, alpha=-1)
     return pos_w * pos, neg_w * neg

@@ -115,10 +115,10 @@ class SeesawLoss(RoIClassificationLoss):
 
     @torch.no_grad()
     def _count(self, labels: Tensor) -> None:
-        fg = labels[labels < self.num_classes]
-        counts = torch.bincount(fg, minlength=self.num_classes).to(
-            self.cum_samples)
-        self.cum_samples += all_reduce_sum(counts)
+        # no boolean indexing or bincount: both sync with the host on CUDA
+        counts = self.cum_samples.new_zeros(self.num_classes + 1).index_add_(
+            0, labels, self.cum_samples.new_ones(labels.shape))
+        self.cum_samples += all_reduce_sum(counts[:-1])
 
     def forward(self,
                 cls_score: Tensor,
