@@ -31,6 +31,18 @@ def test_background_rois_suppress_each_group_on_its_fraction():
     assert not (weights[:, 0] <= weights[:, 2]).all()
 
 
+def test_foreground_rois_take_no_part_in_the_background_draw():
+    torch.manual_seed(0)
+    labels = torch.randint(0, 5, (1000, ))
+    labels[torch.randperm(1000)[:800]] = 5  # 800 background, interleaved
+    logits = torch.full((1000, 6), -5.0)  # nothing confused
+    weights = acsl_weights(logits, labels, torch.tensor([0, 0, 1, 2, 2]))
+    foreground = labels < 5
+    assert torch.equal(weights[foreground],
+                       F.one_hot(labels[foreground], 6).float())
+    assert weights[~foreground, :5].sum(0).tolist() == [8, 8, 80, 800, 800]
+
+
 def test_acsl_bce_is_the_weighted_bce_sum():
     torch.manual_seed(0)
     logits = torch.randn(9, 5, dtype=torch.float64) * 3

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from lt_mm.core import ClassStatistics
+from lt_mm.core.losses.acsl import acsl_weights
 from lt_mm.det import (AdaptiveClassSuppressionLoss, EqualizationLoss,
                        EqualizationLossV2, EquilibriumLoss, GroupSoftmaxLoss,
                        SeesawLoss)
@@ -136,3 +137,15 @@ def test_cuda_empty_batch(name):
     value = total(loss(x, torch.zeros(0, dtype=torch.long, device='cuda')))
     value.backward()
     assert value.item() == 0 and x.grad.shape == x.shape
+
+
+def test_cuda_acsl_background_draw_counts():
+    # drawn on the device without reading the background count on the host
+    labels = torch.randint(0, 5, (1000, ), device='cuda')
+    labels[torch.randperm(1000, device='cuda')[:800]] = 5
+    weights = acsl_weights(
+        torch.full((1000, 6), -5.0, device='cuda'), labels,
+        torch.tensor([0, 0, 1, 2, 2], device='cuda'))
+    background = labels == 5
+    assert weights[background, :5].sum(0).tolist() == [8, 8, 80, 800, 800]
+    assert (weights[~background, :5].sum(1) == 1).all()
