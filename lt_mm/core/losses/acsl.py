@@ -58,8 +58,10 @@ def acsl_weights(logits: Tensor,
     keys = torch.rand(len(labels), num_groups, generator=generator,
                       device=logits.device)
     ranks = keys.masked_fill_(~background[:, None], 2.0).argsort(0).argsort(0)
-    quota = (background.sum() * torch.tensor(
-        background_ratios, dtype=torch.float64, device=logits.device)).floor()
+    # from Python floats: a tensor of the ratios would be a host-to-device
+    # copy, which syncs too
+    num_bg = background.sum().double()
+    quota = torch.stack([(num_bg * r).floor() for r in background_ratios])
     chosen = (ranks < quota).to(logits.dtype)
     # chosen[i, group_j] for every class j, as one matrix product
     group_one_hot = F.one_hot(frequency_group, num_groups).T.to(logits)
