@@ -3,17 +3,30 @@ long-tailed digits set (lt_mm.DigitsLT: 342 training images, 124 down to 2
 per digit, balanced test set of 500), one command:
 
     python benchmarks/digits_lt_study.py [--seeds 5] [--epochs 60]
+        [--only NAME ...]
 
 Every method trains the same small MLP (64-128-64, BatchNorm, ReLU) with
-plain torch loops that call lt_mm's loss modules and heads (SGD, lr 0.1,
-batch 32, x0.1 at 80 % and 90 % of the epochs, DRW from 80 %, one-pixel
-random shifts), so a run takes about a second. Plain cross-entropy (CE) is
-the reference; the decoupled methods (post-hoc logit adjustment, tau-norm,
-NCM, cRT, LWS, BAGS) start from the CE run of the same seed. Each seed draws
-another split of the digits (test set and long-tailed selection) and another
-initialisation. The table gives mean and
+plain torch loops that call lt_mm's loss modules, heads and samplers (SGD,
+lr 0.1, batch 32, x0.1 at 80 % and 90 % of the epochs, DRW from 80 %,
+one-pixel random shifts), so a run takes about a second. Plain
+cross-entropy (CE) is the reference; the decoupled methods (post-hoc logit
+adjustment, tau-norm, NCM, cRT, LWS, BAGS) start from the CE run of the
+same seed, MiSLAS from the CE + mixup run.
+
+The second stages follow the authors' recipes: cRT, LWS and MiSLAS train
+10 epochs with cosine decay on lt_mm.ClassAwareSampler batches (round robin
+over the classes, 4 images of a class at a time), the frozen backbone in
+train mode so its BatchNorm statistics shift to the class-balanced batches
+(classifier-balancing; MiSLAS' shift_bn); the "(eval BN)" rows keep the
+backbone in eval mode instead. MiSLAS trains the classifier at lr x0.2 and
+the LWS scales at lr x1 with label-aware smoothing. NCM classifies by the
+Euclidean distance to class means of centred, L2-normalised features.
+
+Each seed draws another split of the digits (test set and long-tailed
+selection) and another initialisation. The table gives mean and
 standard deviation over seeds of top-1 and many (> 40 training images) /
 medium / few (< 10) shot accuracy, the digits configs' thresholds.
+``--only`` runs the named rows (and the first stages they need).
 """
 import argparse
 import copy
@@ -29,6 +42,7 @@ from lt_mm.cls.models.heads import (CosineClsHead, GroupSoftmaxClsHead,
                                     NCMClsHead, TauNormClsHead)
 from lt_mm.core import ClassStatistics
 from lt_mm.core.shot_accuracy import shot_accuracy
+from lt_mm.engine import ClassAwareSampler
 from lt_mm.registry import DATASETS
 
 NUM_CLASSES = 10
@@ -51,14 +65,15 @@ ONE_STAGE = {
     'Softmax EQL': (dict(type='lt_mm.SoftmaxEQLLoss', lambda_=0.05), False),
     'Seesaw': (dict(type='lt_mm.ClsSeesawLoss'), False),
     'Equilibrium (LOCE)': (dict(type='lt_mm.ClsEquilibriumLoss'), False),
-    'Label-aware smoothing': (dict(type='lt_mm.LabelAwareSmoothingLoss'),
-                              False),
+    'CE + mixup': (dict(type='CrossEntropyLoss'), False),
 }
-DECOUPLED = ('Post-hoc LA', 'tau-norm', 'NCM', 'cRT', 'LWS', 'BAGS')
+DECOUPLED = ('Post-hoc LA', 'tau-norm', 'NCM', 'cRT', 'cRT (eval BN)', 'LWS',
+             'LWS (eval BN)', 'BAGS', 'MiSLAS', 'MiSLAS (eval BN)')
 
 
 def digits(seed):
-    """(x_train, y_train, x_test, y_test) tensors of one split."""
+    """(x_train, y_train, x_test, y_test) tensors of one split and the
+    training dataset."""
     out = []
     for split in ('train', 'test'):
         ds = DATASETS.build(dict(type='lt_mm.DigitsLT', split=split,
@@ -68,7 +83,9 @@ def digits(seed):
                          dtype=torch.float32).flatten(1) / 255.0
         y = torch.tensor([int(i['gt_label']) for i in infos])
         out += [x, y]
-    return out
+        if split == 'train':
+            train_set = ds
+    return out + [train_set]
 
 
 class Backbone(nn.Sequential):
@@ -87,34 +104,52 @@ def shift(x, gen):
     return images[:, :, dy:dy + 8, dx:dx + 8].flatten(1)
 
 
-def batches(num, batch_size, gen, weights=None):
-    if weights is None:
+def batches(num, batch_size, gen, sampler=None, epoch=0):
+    if sampler is None:
         order = torch.randperm(num, generator=gen)
-    else:  # class-balanced: p(sample) ~ 1 / n_label
-        order = torch.multinomial(weights, num, True, generator=gen)
+    else:
+        sampler.set_epoch(epoch)
+        order = torch.tensor(list(sampler))
     return order.split(batch_size)
 
 
 def train(backbone, head, loss_fn, x, y, epochs, gen, lr=0.1, params=None,
-          weights=None, drw_epoch=None, augment=None):
+          sampler=None, drw_epoch=None, augment=None, mixup=False,
+          backbone_train=True, cosine=False):
+    """SGD over ``params`` (default: backbone and head). ``backbone_train``
+    False keeps the backbone in eval mode (frozen BatchNorm statistics);
+    ``mixup`` mixes each batch with a shuffled copy by lam ~ Beta(1, 1)
+    (MiSLAS methods.py L8-L28)."""
     params = params if params is not None else [
         p for m in (backbone, head) for p in m.parameters()
     ]
     opt = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.MultiStepLR(
-        opt, [int(0.8 * epochs), int(0.9 * epochs)], 0.1)
+    if cosine:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+    else:
+        sched = torch.optim.lr_scheduler.MultiStepLR(
+            opt, [int(0.8 * epochs), int(0.9 * epochs)], 0.1)
     loss_fn.train()
-    if params is None:  # a frozen backbone stays in eval mode
-        backbone.train()
+    head.train()
+    backbone.train(backbone_train)
     for epoch in range(epochs):
         if hasattr(loss_fn, 'set_deferred_reweighting'):
             loss_fn.set_deferred_reweighting(
                 0.9999 if drw_epoch is not None and epoch >= drw_epoch else
                 None)
-        for idx in batches(len(x), 32, gen, weights):
+        for idx in batches(len(x), 32, gen, sampler, epoch):
             inputs = x[idx] if augment is None else augment(x[idx], gen)
-            logits = head((backbone(inputs), ))
-            loss = loss_fn(logits, y[idx], avg_factor=len(idx))
+            if mixup:  # Beta(1, 1) is uniform
+                lam = torch.rand((), generator=gen).item()
+                perm = torch.randperm(len(idx), generator=gen)
+                logits = head((backbone(lam * inputs +
+                                        (1 - lam) * inputs[perm]), ))
+                loss = lam * loss_fn(logits, y[idx], avg_factor=len(idx)) + \
+                    (1 - lam) * loss_fn(logits, y[idx][perm],
+                                        avg_factor=len(idx))
+            else:
+                logits = head((backbone(inputs), ))
+                loss = loss_fn(logits, y[idx], avg_factor=len(idx))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -128,18 +163,24 @@ def predict(backbone, head, x):
     return torch.stack([s.pred_label for s in samples]).flatten()
 
 
-def run_seed(seed, epochs):
-    x, y, xt, yt = digits(seed)
+def run_seed(seed, epochs, only=None):
+    x, y, xt, yt, train_set = digits(seed)
     counts = torch.bincount(y, minlength=NUM_CLASSES)
     stats = ClassStatistics.from_labels([[int(v)] for v in y], NUM_CLASSES)
-    results = {}
+    wanted = set(only or list(ONE_STAGE) + list(DECOUPLED))
+    if wanted & set(DECOUPLED) - {'MiSLAS', 'MiSLAS (eval BN)'}:
+        wanted.add('CE')
+    if wanted & {'MiSLAS', 'MiSLAS (eval BN)'}:
+        wanted.add('CE + mixup')
+    results, first_stages = {}, {}
 
     def score(pred):
         return shot_accuracy(pred.numpy(), yt.numpy(), counts.numpy(), MANY,
                              FEW)
 
-    ce_model = None
     for name, (loss_cfg, cosine) in ONE_STAGE.items():
+        if name not in wanted:
+            continue
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
         loss_cfg = dict(loss_cfg)
@@ -156,12 +197,14 @@ def run_seed(seed, epochs):
             nn.init.normal_(head.fc.weight, std=0.01)
             nn.init.zeros_(head.fc.bias)
         train(backbone, head, loss_fn, x, y, epochs, gen,
-              drw_epoch=int(0.8 * epochs), augment=shift)
+              drw_epoch=int(0.8 * epochs), augment=shift,
+              mixup=name == 'CE + mixup')
         results[name] = score(predict(backbone, head, xt))
-        if name == 'CE':
-            ce_model = (backbone, head)
-    results.update(decoupled(ce_model, stats, x, y, xt, score, seed))
-    return results
+        first_stages[name] = (backbone, head)
+    results.update(
+        decoupled(first_stages, stats, x, y, xt, score, seed, train_set,
+                  wanted))
+    return {k: v for k, v in results.items() if k in wanted}
 
 
 class LinearClsHeadForStudy(TauNormClsHead):
@@ -171,9 +214,58 @@ class LinearClsHeadForStudy(TauNormClsHead):
         super().__init__(tau=0.0, keep_bias=True, **kwargs)
 
 
-def decoupled(ce_model, stats, x, y, xt, score, seed):
-    backbone, head = ce_model
+def second_stage(first_stage, head, loss_fn, x, y, seed, train_set, params,
+                 bn_train):
+    """The authors' second stage: a copy of the frozen backbone, 10 epochs
+    of cosine decay on round-robin class-aware batches; BatchNorm in train
+    mode (``bn_train``) shifts its statistics to those batches."""
+    frozen = copy.deepcopy(first_stage[0]).requires_grad_(False)
+    sampler = ClassAwareSampler(train_set, num_samples_cls=4, seed=seed)
+    train(frozen, head, loss_fn, x, y, 10,
+          torch.Generator().manual_seed(seed), params=params,
+          sampler=sampler, backbone_train=bn_train, cosine=True)
+    return frozen
+
+
+def decoupled(first_stages, stats, x, y, xt, score, seed, train_set, wanted):
     results = {}
+    ce = MODELS.build(dict(type='CrossEntropyLoss'))
+    for suffix, bn_train in (('', True), (' (eval BN)', False)):
+        if 'CE' in first_stages and 'cRT' + suffix in wanted:
+            torch.manual_seed(seed)
+            crt = LinearClsHeadForStudy(num_classes=NUM_CLASSES,
+                                        in_channels=64)
+            crt.fc.reset_parameters()
+            frozen = second_stage(first_stages['CE'], crt, ce, x, y, seed,
+                                  train_set, list(crt.fc.parameters()),
+                                  bn_train)
+            results['cRT' + suffix] = score(predict(frozen, crt, xt))
+        if 'CE' in first_stages and 'LWS' + suffix in wanted:
+            lws = LWSClsHead(num_classes=NUM_CLASSES, in_channels=64)
+            lws.load_state_dict(first_stages['CE'][1].state_dict(),
+                                strict=False)
+            frozen = second_stage(first_stages['CE'], lws, ce, x, y, seed,
+                                  train_set, [lws.scales], bn_train)
+            results['LWS' + suffix] = score(predict(frozen, lws, xt))
+        if 'CE + mixup' in first_stages and 'MiSLAS' + suffix in wanted:
+            # MiSLAS train_stage2.py L241-L244, L452-L462: the classifier
+            # at lr_factor 0.2, the scales at lr x1; label-aware smoothing
+            las = MODELS.build(dict(type='lt_mm.LabelAwareSmoothingLoss',
+                                    num_classes=NUM_CLASSES))
+            las.set_class_statistics(stats)
+            mislas = LWSClsHead(num_classes=NUM_CLASSES, in_channels=64)
+            mislas.load_state_dict(first_stages['CE + mixup'][1].state_dict(),
+                                   strict=False)
+            frozen = second_stage(
+                first_stages['CE + mixup'], mislas, las, x, y, seed,
+                train_set, [
+                    dict(params=list(mislas.fc.parameters()), lr=0.02),
+                    dict(params=[mislas.scales], lr=0.1)
+                ], bn_train)
+            results['MiSLAS' + suffix] = score(predict(frozen, mislas, xt))
+    if 'CE' not in first_stages:
+        return results
+    backbone, head = first_stages['CE']
     state = head.state_dict()
 
     posthoc = LogitAdjustedClsHead(num_classes=NUM_CLASSES, in_channels=64)
@@ -185,42 +277,28 @@ def decoupled(ce_model, stats, x, y, xt, score, seed):
     tau.load_state_dict(state)
     results['tau-norm'] = score(predict(backbone, tau, xt))
 
+    # the authors' default: centred, L2-normalised features (two passes)
     ncm = NCMClsHead(num_classes=NUM_CLASSES, in_channels=64)
     backbone.eval()
     with torch.no_grad():
+        ncm.accumulate_feature_mean((backbone(x), ))
         ncm.accumulate((backbone(x), ), y)
     results['NCM'] = score(predict(backbone, ncm, xt))
 
-    # second stages: frozen backbone (eval mode), class-balanced sampling,
-    # 10 epochs
-    counts = torch.bincount(y, minlength=NUM_CLASSES).float()
-    balanced = 1 / counts[y]
-    ce = MODELS.build(dict(type='CrossEntropyLoss'))
-    frozen = copy.deepcopy(backbone).eval().requires_grad_(False)
-
-    torch.manual_seed(seed)
-    crt = LinearClsHeadForStudy(num_classes=NUM_CLASSES, in_channels=64)
-    crt.fc.reset_parameters()
-    train(frozen, crt, ce, x, y, 10, torch.Generator().manual_seed(seed),
-          params=list(crt.fc.parameters()), weights=balanced)
-    results['cRT'] = score(predict(frozen, crt, xt))
-
-    lws = LWSClsHead(num_classes=NUM_CLASSES, in_channels=64)
-    lws.load_state_dict(state, strict=False)
-    train(frozen, lws, ce, x, y, 10, torch.Generator().manual_seed(seed),
-          params=[lws.scales], weights=balanced)
-    results['LWS'] = score(predict(frozen, lws, xt))
-
     # BAGS: a new (C + G)-way classifier, instance-balanced sampling, the
-    # groups at the shot thresholds
-    torch.manual_seed(seed)
-    bags = GroupSoftmaxClsHead(
-        num_classes=NUM_CLASSES, in_channels=64,
-        loss=dict(type='lt_mm.ClsGroupSoftmaxLoss', bins=(FEW, MANY + 1)))
-    bags.loss_module.set_class_statistics(stats)
-    train(frozen, bags, bags.loss_module, x, y, 10,
-          torch.Generator().manual_seed(seed), params=list(bags.parameters()))
-    results['BAGS'] = score(predict(frozen, bags, xt))
+    # groups at the shot thresholds, frozen backbone in eval mode
+    if 'BAGS' in wanted:
+        frozen = copy.deepcopy(backbone).eval().requires_grad_(False)
+        torch.manual_seed(seed)
+        bags = GroupSoftmaxClsHead(
+            num_classes=NUM_CLASSES, in_channels=64,
+            loss=dict(type='lt_mm.ClsGroupSoftmaxLoss',
+                      bins=(FEW, MANY + 1)))
+        bags.loss_module.set_class_statistics(stats)
+        train(frozen, bags, bags.loss_module, x, y, 10,
+              torch.Generator().manual_seed(seed),
+              params=list(bags.parameters()), backbone_train=False)
+        results['BAGS'] = score(predict(frozen, bags, xt))
     return results
 
 
@@ -228,10 +306,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, default=5)
     parser.add_argument('--epochs', type=int, default=60)
+    parser.add_argument(
+        '--only', nargs='+', metavar='NAME',
+        choices=list(ONE_STAGE) + list(DECOUPLED),
+        help='rows to run (default: all)')
     args = parser.parse_args()
     torch.set_num_threads(1)
-    runs = [run_seed(seed, args.epochs) for seed in range(args.seeds)]
-    names = list(ONE_STAGE) + list(DECOUPLED)
+    runs = [
+        run_seed(seed, args.epochs, args.only) for seed in range(args.seeds)
+    ]
+    names = [n for n in list(ONE_STAGE) + list(DECOUPLED) if n in runs[0]]
     keys = ('top1', 'many', 'medium', 'few')
     print(f'long-tailed digits, {args.seeds} seeds, {args.epochs} epochs; '
           'accuracy % (mean ± std)')
@@ -239,7 +323,8 @@ def main():
           ' | few - CE |')
     print('|' + '-' * 24 + '|' + '|'.join('-' * 15 for _ in keys) +
           '|----------|')
-    ce_few = np.mean([r['CE']['few'] for r in runs])
+    ce_few = np.mean([r['CE']['few'] for r in runs]) if 'CE' in runs[0] \
+        else float('nan')
     for name in names:
         cells = []
         for k in keys:

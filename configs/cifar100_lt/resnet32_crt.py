@@ -1,19 +1,23 @@
 # Classifier re-training (cRT; Kang et al., ICLR 2020) on CIFAR-100-LT
 # (imbalance 100): from the cross-entropy model (resnet32_ce.py), the linear
 # classifier is re-initialised and trained alone for 10 epochs with
-# class-balanced sampling, lr 0.1 with cosine decay; the backbone is frozen
-# (BatchNorm statistics included).
+# class-aware sampling (round robin over the classes, 4 images of a class at
+# a time), lr 0.1 with cosine decay. The backbone's weights are frozen but,
+# as in the authors' code (classifier-balancing, run_networks.py L247-L249),
+# it stays in train mode: its BatchNorm normalises with batch statistics and
+# its running statistics follow the class-balanced batches.
 _base_ = './resnet32_ce.py'
 
 load_from = 'work_dirs/resnet32_ce/epoch_200.pth'
 
 train_dataloader = dict(
-    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+    sampler=dict(
+        _delete_=True, type='lt_mm.ClassAwareSampler', num_samples_cls=4))
 
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4),
-    paramwise_cfg=dict(trainable=['head']))
+    paramwise_cfg=dict(trainable=['head'], frozen_mode='train'))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]

@@ -1,8 +1,10 @@
 # Nearest class mean classifier (NCM; Kang et al., ICLR 2020) on
-# CIFAR-100-LT (imbalance 100): no training; the cross-entropy checkpoint's
-# features, L2-normalised, are averaged per class over the training set
-# (test pipeline) by lt_mm.NCMHook before testing, and a sample takes the
-# class of the nearest mean by cosine similarity:
+# CIFAR-100-LT (imbalance 100): no training; lt_mm.NCMHook runs the
+# cross-entropy checkpoint over the training set (test pipeline) before
+# testing, centres its features by their mean and L2-normalises them, and
+# averages them per class; a sample takes the class of the nearest mean in
+# Euclidean distance (the authors' default, feat_type 'cl2n' and dist_type
+# 'l2': classifier-balancing, models/KNNClassifier.py):
 #   python tools/test.py configs/cifar100_lt/resnet32_ncm.py \
 #       work_dirs/resnet32_ce/epoch_200.pth
 _base_ = './resnet32_ce.py'

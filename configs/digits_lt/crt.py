@@ -5,12 +5,13 @@ _base_ = './ce.py'
 load_from = 'work_dirs/ce/epoch_20.pth'
 
 train_dataloader = dict(
-    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+    sampler=dict(
+        _delete_=True, type='lt_mm.ClassAwareSampler', num_samples_cls=4))
 
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(trainable=['head']))
+    paramwise_cfg=dict(trainable=['head'], frozen_mode='train'))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]

@@ -1,5 +1,6 @@
-# MiSLAS' second stage (label-aware smoothing, learnable weight scaling,
-# class-balanced sampling) on long-tailed digits: the CPU demo of
+# MiSLAS' second stage (label-aware smoothing, classifier at lr x0.2 and
+# learnable weight scaling at lr x1, class-aware sampling, BatchNorm shifted
+# to the class-balanced batches) on long-tailed digits: the CPU demo of
 # configs/cifar100_lt/resnet32_las.py, from the ce_mixup.py checkpoint.
 _base_ = './ce.py'
 
@@ -16,12 +17,16 @@ model = dict(
             shape='concave')))
 
 train_dataloader = dict(
-    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+    sampler=dict(
+        _delete_=True, type='lt_mm.ClassAwareSampler', num_samples_cls=4))
 
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(trainable=['head']))
+    paramwise_cfg=dict(
+        trainable=['head'],
+        frozen_mode='train',
+        custom_keys={'head.fc': dict(lr_mult=0.2)}))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]

@@ -7,12 +7,13 @@ load_from = 'work_dirs/ce/epoch_20.pth'
 model = dict(head=dict(type='lt_mm.LWSClsHead'))
 
 train_dataloader = dict(
-    sampler=dict(_delete_=True, type='lt_mm.ClassBalancedSampler'))
+    sampler=dict(
+        _delete_=True, type='lt_mm.ClassAwareSampler', num_samples_cls=4))
 
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0),
-    paramwise_cfg=dict(trainable=['head.scales']))
+    paramwise_cfg=dict(trainable=['head.scales'], frozen_mode='train'))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]

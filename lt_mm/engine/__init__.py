@@ -5,13 +5,14 @@ from .class_statistics_hook import (ClassStatisticsHook,
 from .cpu_distributed_data_parallel import CPUDistributedDataParallel
 from .decoupled_optim_wrapper_constructor import \
     DecoupledOptimWrapperConstructor
-from .samplers import (ClassBalancedSampler, ClassWeightedSampler,
-                       ProgressiveSampler, RepeatFactorSampler,
-                       ReversedSampler, SquareRootSampler)
+from .samplers import (ClassAwareSampler, ClassBalancedSampler,
+                       ClassWeightedSampler, ProgressiveSampler,
+                       RepeatFactorSampler, ReversedSampler,
+                       SquareRootSampler)
 
 __all__ = [
-    'CPUDistributedDataParallel', 'ClassBalancedSampler',
-    'ClassStatisticsHook', 'ClassWeightedSampler',
+    'CPUDistributedDataParallel', 'ClassAwareSampler',
+    'ClassBalancedSampler', 'ClassStatisticsHook', 'ClassWeightedSampler',
     'DecoupledOptimWrapperConstructor', 'ProgressiveSampler',
     'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
     'dataset_class_statistics'

@@ -24,9 +24,23 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     ``paramwise_cfg['trainable']`` lists module or parameter names (prefixes
     on ``.`` boundaries, e.g. ``'roi_head.bbox_head.fc_cls'`` or ``'head'``).
     Every other parameter gets ``requires_grad=False`` and stays out of the
-    optimizer, and every module without a trainable parameter is pinned to
-    eval mode, because the runner puts the whole model back into train mode
-    each epoch and frozen BatchNorm statistics or dropout must not change.
+    optimizer. ``paramwise_cfg['frozen_mode']`` says what the modules
+    without a trainable parameter do:
+
+    - ``'eval'`` (default): they are pinned to eval mode, although the
+      runner puts the whole model back into train mode each epoch, so
+      frozen BatchNorm statistics and dropout do not change. Right for
+      mmdet's detectors, whose backbone BatchNorm is frozen anyway, and the
+      detection second stages (BAGS, ACSL, SimCal, LOCE).
+    - ``'train'``: they follow the runner's mode like the rest of the
+      model. A frozen BatchNorm then normalises with batch statistics and
+      updates its running mean and variance from the second stage's
+      (class-balanced) batches while its affine weights stay fixed, as the
+      authors of cRT / LWS train (classifier-balancing, run_networks.py
+      L247-L249 put every network in train mode each epoch) and as MiSLAS'
+      ``shift_bn`` does (MiSLAS, train_stage2.py L309-L313; Zhong et al.,
+      "Improving Calibration for Long-Tailed Recognition", CVPR 2021).
+
     The other ``paramwise_cfg`` options apply to the trainable parameters as
     in :class:`mmengine.optim.DefaultOptimWrapperConstructor`.
 
@@ -43,7 +57,13 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             optimizer=dict(type='SGD', lr=0.02, momentum=0.9,
                            weight_decay=1e-4),
             paramwise_cfg=dict(trainable=['roi_head.bbox_head.fc_cls']))
+
+    A classification second stage that shifts the backbone's BatchNorm
+    statistics::
+
+        paramwise_cfg=dict(trainable=['head'], frozen_mode='train')
     """
+    FROZEN_MODES = ('eval', 'train')
 
     def __init__(self,
                  optim_wrapper_cfg: dict,
@@ -56,6 +76,11 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 "dict(trainable=[...]), a list of the module or parameter "
                 "names to train")
         self.trainable: List[str] = list(trainable)
+        self.frozen_mode = paramwise_cfg.pop('frozen_mode', 'eval')
+        if self.frozen_mode not in self.FROZEN_MODES:
+            raise ValueError(
+                f"paramwise_cfg['frozen_mode'] must be one of "
+                f'{self.FROZEN_MODES}, got {self.frozen_mode!r}')
         # a non-empty paramwise_cfg makes the base class go through
         # add_params, where the frozen parameters are left out
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
@@ -71,6 +96,8 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         for name, param in model.named_parameters():
             param.requires_grad_(
                 any(_is_within(name, prefix) for prefix in self.trainable))
+        if self.frozen_mode == 'train':
+            return
         for name, module in model.named_modules():
             params = list(module.parameters())
             # a module on the path to a trainable part keeps its train mode

@@ -99,7 +99,7 @@ def test_imagenet_lt_second_stages_start_from_the_ce_checkpoint():
         assert cfg.train_cfg.max_epochs == epochs
         assert cfg.default_hooks.checkpoint.interval == epochs
         assert cfg.train_dataloader.sampler.type == \
-            'lt_mm.ClassBalancedSampler'
+            'lt_mm.ClassAwareSampler'
     drw = [h for h in load('ldam_drw').custom_hooks
            if h.type == 'lt_mm.DRWHook']
     assert drw == [dict(type='lt_mm.DRWHook', start_epoch=72, beta=0.9999)]

@@ -98,32 +98,6 @@ def test_lws_head_scales_each_class_and_loads_a_linear_checkpoint():
                                linear((x, )) * torch.tensor([1.0, 2.0, 0.5]))
 
 
-def test_ncm_head_predicts_the_nearest_class_mean():
-    head = build('lt_mm.NCMClsHead', scale=1.0)
-    x = torch.zeros(1, 4)
-    with pytest.raises(RuntimeError, match='NCMHook'):
-        head((x, ))
-    with pytest.raises(RuntimeError, match='not trained'):
-        head.loss((x, ), [])
-    feats = torch.tensor([[2.0, 0, 0, 0], [1.0, 1.0, 0, 0],  # class 0
-                          [0, 3.0, 0, 0],  # class 1
-                          [0, 0, 0, 1.0]])  # class 2
-    head.accumulate((feats, ), torch.tensor([0, 0, 1, 2]))
-    # means of the normalised features
-    mean0 = torch.tensor([1 + 1 / math.sqrt(2), 1 / math.sqrt(2), 0, 0]) / 2
-    torch.testing.assert_close(head.feature_sums[0].float() / 2, mean0)
-    query = torch.tensor([[1.0, 0.2, 0, 0], [0, 1.0, 0, 0.1],
-                          [0, 0, 0, 5.0]])
-    logits = head((query, ))
-    assert logits.argmax(1).tolist() == [0, 1, 2]
-    torch.testing.assert_close(
-        logits[:, 0], F.cosine_similarity(query, mean0[None], dim=1))
-    # a class without samples has cosine 0
-    empty = build('lt_mm.NCMClsHead')
-    empty.accumulate((feats[:2], ), torch.tensor([0, 0]))
-    assert empty((query, ))[:, 1:].abs().max() == 0
-
-
 def test_heads_take_linear_head_arguments():
     for type_ in ('lt_mm.CosineClsHead', 'lt_mm.LogitAdjustedClsHead',
                   'lt_mm.TauNormClsHead', 'lt_mm.LWSClsHead'):

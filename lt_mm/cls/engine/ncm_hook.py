@@ -23,8 +23,11 @@ class NCMHook(Hook):
     When the head has no means (a first-stage checkpoint) or ``recompute``
     is set, the model runs in eval mode over the training set, unwrapped
     from dataset wrappers and read with the test pipeline (no augmentation),
-    and every sample's pre-logit feature is added to its class. Means are
-    summed over ranks. The head's buffers then travel in checkpoints.
+    as the authors' ``train_plain`` split (classifier-balancing,
+    data/dataloader.py L94-L118): one pass for the mean feature when the
+    head centres features (``cl2n``), one pass that adds every sample's
+    transformed pre-logit feature to its class. Sums are taken over ranks.
+    The head's buffers then travel in checkpoints.
 
     Args:
         recompute (bool): Recompute even if the head has means. Defaults to
@@ -59,6 +62,16 @@ class NCMHook(Hook):
         loader_cfg.pop('batch_sampler', None)
         return runner.build_dataloader(loader_cfg, seed=runner.seed)
 
+    @staticmethod
+    def _features(model, loader):
+        with torch.no_grad():
+            for data in loader:
+                data = model.data_preprocessor(data, False)
+                feats = model.extract_feat(data['inputs'])
+                labels = torch.cat(
+                    [sample.gt_label for sample in data['data_samples']])
+                yield feats, labels
+
     def _fill(self, runner) -> None:
         from lt_mm.cls.models.heads import NCMClsHead
         model = runner.model.module if is_model_wrapper(
@@ -73,14 +86,16 @@ class NCMHook(Hook):
             head.reset_class_means()
         was_training = model.training
         model.eval()
-        with torch.no_grad():
-            for data in self._loader(runner):
-                data = model.data_preprocessor(data, False)
-                feats = model.extract_feat(data['inputs'])
-                labels = torch.cat(
-                    [sample.gt_label for sample in data['data_samples']])
-                for head in heads:
-                    head.accumulate(feats, labels)
+        loader = self._loader(runner)
+        # cl2n centres by the training mean, so it needs a pass of its own
+        centred = [h for h in heads if h.needs_feature_mean]
+        if centred:
+            for feats, _ in self._features(model, loader):
+                for head in centred:
+                    head.accumulate_feature_mean(feats)
+        for feats, labels in self._features(model, loader):
+            for head in heads:
+                head.accumulate(feats, labels)
         model.train(was_training)
         runner.logger.info(
             'NCM class means from '

@@ -1,5 +1,6 @@
 """Re-sampling samplers for ``train_dataloader.sampler``, shared by mmdet and
 mmpretrain: repeat factor sampling and class-aware sampling."""
+from .class_aware_sampler import ClassAwareSampler
 from .class_balanced_sampler import ClassBalancedSampler
 from .class_weighted_sampler import ClassWeightedSampler
 from .dataset_labels import (data_info_labels, indexed_label_index,
@@ -11,8 +12,8 @@ from .reversed_sampler import ReversedSampler
 from .square_root_sampler import SquareRootSampler
 
 __all__ = [
-    'ClassBalancedSampler', 'ClassWeightedSampler', 'ProgressiveSampler',
-    'RepeatFactorSampler', 'ResamplingSampler', 'ReversedSampler',
-    'SquareRootSampler', 'data_info_labels', 'indexed_label_index',
-    'label_index', 'leaf_datasets'
+    'ClassAwareSampler', 'ClassBalancedSampler', 'ClassWeightedSampler',
+    'ProgressiveSampler', 'RepeatFactorSampler', 'ResamplingSampler',
+    'ReversedSampler', 'SquareRootSampler', 'data_info_labels',
+    'indexed_label_index', 'label_index', 'leaf_datasets'
 ]

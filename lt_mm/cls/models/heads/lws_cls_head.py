@@ -15,8 +15,10 @@ class LWSClsHead(LinearClsHead):
     (initialised to 1).
 
     In the decoupled second stage only ``head.scales`` is trained, with
-    class-balanced sampling, from the first stage's checkpoint (whose
-    ``fc`` loads into this head); see ``configs/cifar100_lt/resnet32_lws.py``.
+    class-aware sampling, from the first stage's checkpoint (whose ``fc``
+    loads into this head); see ``configs/cifar100_lt/resnet32_lws.py``.
+    MiSLAS' second stage trains ``fc`` too, at a fifth of the scales'
+    learning rate (``configs/cifar100_lt/resnet32_las.py``).
 
     Args:
         num_classes (int), in_channels (int): as LinearClsHead.
