@@ -11,20 +11,7 @@ model = dict(
                 type='lt_mm.EqualizationLoss',
                 num_classes={{_base_.num_classes}},
                 lambda_=0.275,
-                loss_weight=1.0),
-            init_cfg=[
-                dict(
-                    type='Normal',
-                    std=0.01,
-                    bias_prob=0.001,
-                    override=dict(name='fc_cls')),
-                dict(type='Normal', std=0.001, override=dict(name='fc_reg')),
-                dict(
-                    type='Xavier',
-                    distribution='uniform',
-                    override=[
-                        dict(name='shared_fcs'),
-                        dict(name='cls_fcs'),
-                        dict(name='reg_fcs')
-                    ])
-            ])))
+                loss_weight=1.0))))
+
+# the baseline's repeat factors, rounded up as in the LVIS config
+train_dataloader = dict(sampler=dict(rounding='ceil'))

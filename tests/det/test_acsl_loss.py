@@ -76,3 +76,68 @@ def test_bad_arguments_are_named():
         AdaptiveClassSuppressionLoss(score_thr=1.5)
     with pytest.raises(ValueError, match='background_ratios'):
         AdaptiveClassSuppressionLoss(background_ratios=(0.1, 0.2))
+
+
+def test_test_scores_are_the_authors_sigmoids_by_hand():
+    """CASIA-IVA-Lab/ACSL tests with ``use_sigmoid=True``
+    (configs/acsl/faster_rcnn_r50_fpn_1x_lvis_tunefc_acsl.py L103, read in
+    mmdet/models/detectors/test_mixins.py L56-L72): score_j = sigmoid(z_j)
+    (mmdet/models/bbox_heads/bbox_head.py L158-L159), no objectness gating;
+    NMS skips the background column (mmdet/core/post_processing/bbox_nms.py
+    L35). sigmoid(0) = 1/2, sigmoid(+-log 3) = 3/4, 1/4."""
+    log3 = float(np.log(3.0))
+    z = torch.tensor([[0.0, log3, -log3], [-log3, 0.0, log3]])
+    expected = torch.tensor([[0.5, 0.75, 0.25], [0.25, 0.5, 0.75]])
+    loss = AdaptiveClassSuppressionLoss(num_classes=2)
+    torch.testing.assert_close(loss.get_activation(z), expected)
+    # the option: class scores times 1 - sigmoid(z_bg)
+    gated = AdaptiveClassSuppressionLoss(num_classes=2,
+                                         objectness_gated_scores=True)
+    torch.testing.assert_close(
+        gated.get_activation(z),
+        torch.tensor([[0.5 * 0.75, 0.75 * 0.75, 0.25],
+                      [0.25 * 0.25, 0.5 * 0.25, 0.75]]))
+
+
+@pytest.mark.parametrize('gated', [False, True])
+def test_a_class_ranks_its_detections_by_sigmoid_of_its_logit(gated):
+    """Through mmdet's bbox head prediction and NMS: box A (z_0 = 2,
+    z_bg = 3) outranks box B (z_0 = 1, z_bg = -3) for class 0 because
+    sigmoid(2) = 0.881 > sigmoid(1) = 0.731, as in the authors' scoring
+    (CASIA-IVA-Lab/ACSL, mmdet/models/bbox_heads/bbox_head.py L158-L159).
+    Objectness gating would reverse them: 0.881 * 0.047 < 0.731 * 0.953."""
+    from mmdet.registry import MODELS
+    from mmengine.config import ConfigDict
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet')
+    head = MODELS.build(
+        dict(
+            type='Shared2FCBBoxHead',
+            in_channels=8,
+            fc_out_channels=16,
+            roi_feat_size=7,
+            num_classes=2,
+            loss_cls=dict(
+                type='lt_mm.AdaptiveClassSuppressionLoss',
+                num_classes=2,
+                objectness_gated_scores=gated)))
+    rois = torch.tensor([[0, 0, 0, 10, 10], [0, 50, 50, 60, 60]]).float()
+    cls_score = torch.tensor([[2.0, -10.0, 3.0], [1.0, -10.0, -3.0]])
+    result, = head.predict_by_feat(
+        rois=(rois, ),
+        cls_scores=(cls_score, ),
+        bbox_preds=(torch.zeros(2, 8), ),
+        batch_img_metas=[dict(img_shape=(100, 100), scale_factor=(1, 1))],
+        rcnn_test_cfg=ConfigDict(
+            score_thr=0.0,
+            nms=dict(type='nms', iou_threshold=0.5),
+            max_per_img=100))
+    class0 = result.labels == 0
+    order = result.bboxes[class0][:, 0].tolist()  # x1: 0 is A, 50 is B
+    scores = result.scores[class0]
+    if gated:
+        assert order == [50.0, 0.0]
+    else:
+        assert order == [0.0, 50.0]
+        torch.testing.assert_close(
+            scores, torch.tensor([2.0, 1.0]).sigmoid())

@@ -19,9 +19,16 @@ class AdaptiveClassSuppressionLoss(ObjectnessSigmoidLoss):
     at least ``score_thr``; a background RoI trains the background logit and
     suppresses the rare / common / frequent classes on 1% / 10% / 100% of the
     background RoIs (see :mod:`lt_mm.core.losses.acsl`). The loss is
-    ``sum(w * BCE) / N_RoI``. At test time
-    ``score_j = sigmoid(z_j) * (1 - sigmoid(z_bg))``, background
-    ``sigmoid(z_bg)``.
+    ``sum(w * BCE) / N_RoI``. At test time ``score_j = sigmoid(z_j)``,
+    with no objectness gating, and the background column (``sigmoid(z_bg)``)
+    is left out of NMS, as in the authors' code (CASIA-IVA-Lab/ACSL:
+    ``use_sigmoid=True`` in
+    configs/acsl/faster_rcnn_r50_fpn_1x_lvis_tunefc_acsl.py L103, read in
+    mmdet/models/detectors/test_mixins.py L56-L72; sigmoid
+    scores in mmdet/models/bbox_heads/bbox_head.py L158-L159;
+    mmdet/core/post_processing/bbox_nms.py L35 skips the background
+    column). All C + 1 classifier biases, background included, start at the
+    prior -log((1 - p) / p), p = 0.01 (bbox_head.py L74-L78).
 
     Each class's LVIS frequency group comes from
     :class:`lt_mm.ClassStatisticsHook` (the annotation file's ``frequency``
@@ -38,6 +45,13 @@ class AdaptiveClassSuppressionLoss(ObjectnessSigmoidLoss):
             (0.01, 0.1, 1.0).
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
+        prior_prob (float, optional): Prior p of the classifier bias, set
+            when the head is initialised; None keeps the head's
+            initialisation. A classifier loaded from the baseline (the
+            decoupled recipe) keeps the checkpoint's bias. Defaults to 0.01.
+        objectness_gated_scores (bool): Test scores
+            ``sigmoid(z_j) * (1 - sigmoid(z_bg))`` instead of the authors'
+            ``sigmoid(z_j)``. Defaults to False.
     """
 
     def __init__(self,
@@ -46,8 +60,12 @@ class AdaptiveClassSuppressionLoss(ObjectnessSigmoidLoss):
                  background_ratios: Sequence[float] = (0.01, 0.1, 1.0),
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
-                 use_sigmoid: bool = True) -> None:
-        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
+                 use_sigmoid: bool = True,
+                 prior_prob: Optional[float] = 0.01,
+                 objectness_gated_scores: bool = False) -> None:
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid,
+                         prior_prob)
+        self.objectness_gated_scores = objectness_gated_scores
         if not 0 < score_thr < 1:
             raise ValueError(f'score_thr must be in (0, 1), got {score_thr}')
         if len(background_ratios) != len(FREQUENCY_GROUPS) or not all(

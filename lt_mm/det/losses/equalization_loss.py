@@ -22,8 +22,9 @@ class EqualizationLoss(RoIClassificationLoss):
 
     The tail set comes from :class:`lt_mm.ClassStatisticsHook` (the
     training set after filtering) and is kept in the ``tail`` buffer, so a
-    checkpoint tests without training data. Initialise the classifier bias
-    to the prior -log((1 - p) / p), p = 0.001 (see the LVIS config).
+    checkpoint tests without training data. The head's classifier bias
+    starts at the prior -log((1 - p) / p), p = 0.001, as in the authors'
+    code (eql.detectron2, projects/EQL/eql/fast_rcnn.py L43-L44).
 
     Args:
         num_classes (int): Foreground classes. Defaults to 1203.
@@ -31,6 +32,9 @@ class EqualizationLoss(RoIClassificationLoss):
             eqlv2 repository), 0.00177 for LVIS v0.5 (the paper).
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
+        prior_prob (float, optional): Prior p of the classifier bias, set
+            when the head is initialised; None keeps the head's
+            initialisation. Defaults to 0.001.
     """
     extra_channels = 0
     use_sigmoid = True
@@ -40,8 +44,10 @@ class EqualizationLoss(RoIClassificationLoss):
                  lambda_: float = 0.0011,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
-                 use_sigmoid: bool = True) -> None:
-        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
+                 use_sigmoid: bool = True,
+                 prior_prob: Optional[float] = 0.001) -> None:
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid,
+                         prior_prob)
         self.lambda_ = lambda_
         self.register_buffer('tail', torch.zeros(num_classes,
                                                  dtype=torch.bool))

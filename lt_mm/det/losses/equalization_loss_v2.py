@@ -17,9 +17,13 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
     class-agnostic objectness logit whose target is 1 for background RoIs.
     Each class's positive and negative gradients are re-weighted from the
     gradient sums accumulated so far (see :mod:`lt_mm.core.losses.eqlv2`);
-    the loss is ``sum(w * BCE) / N_RoI``. At test time
-    ``score_j = sigmoid(z_j) * (1 - sigmoid(z_obj))`` and the background
-    score is ``sigmoid(z_obj)``.
+    the loss is ``sum(w * BCE) / N_RoI``. At test time, as in the authors'
+    code (tztztztztz/eqlv2, mmdet/models/losses/eqlv2.py L88-L94,
+    ``test_with_obj=True``), ``score_j = sigmoid(z_j) * (1 - sigmoid(z_obj))``
+    and the background score is ``sigmoid(z_obj)``. All C + 1 classifier
+    biases, objectness included, start at the prior -log((1 - p) / p),
+    p = 0.001 (eqlv2, mmdet/models/roi_heads/bbox_heads/convfc_bbox_head.py
+    L154-L156).
 
     ``pos_grad`` and ``neg_grad`` are float64 buffers: checkpoints carry
     them, and each step's sums are all-reduced over ranks before they are
@@ -30,6 +34,12 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
         gamma (float), mu (float), alpha (float): The paper's 12, 0.8, 4.
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
+        prior_prob (float, optional): Prior p of the classifier bias, set
+            when the head is initialised; None keeps the head's
+            initialisation. Defaults to 0.001.
+        objectness_gated_scores (bool): Test scores
+            ``sigmoid(z_j) * (1 - sigmoid(z_obj))`` (the authors') rather
+            than ``sigmoid(z_j)``. Defaults to True.
     """
 
     def __init__(self,
@@ -39,8 +49,12 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
                  alpha: float = 4.0,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
-                 use_sigmoid: bool = True) -> None:
-        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
+                 use_sigmoid: bool = True,
+                 prior_prob: Optional[float] = 0.001,
+                 objectness_gated_scores: bool = True) -> None:
+        super().__init__(num_classes, loss_weight, reduction, use_sigmoid,
+                         prior_prob)
+        self.objectness_gated_scores = objectness_gated_scores
         self.gamma, self.mu, self.alpha = gamma, mu, alpha
         self.register_buffer('pos_grad',
                              torch.zeros(num_classes, dtype=torch.float64))

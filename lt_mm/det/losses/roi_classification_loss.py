@@ -6,10 +6,11 @@ from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import at_least_float32
+from .classifier_prior import ClassifierPriorMixin
 from .sigmoid_accuracy import sigmoid_head_accuracy
 
 
-class RoIClassificationLoss(nn.Module):
+class RoIClassificationLoss(ClassifierPriorMixin, nn.Module):
     """Base of the bbox-head losses that own their classifier layout.
 
     mmdet's ``BBoxHead`` asks a ``loss_cls`` with ``custom_cls_channels``,
@@ -18,6 +19,11 @@ class RoIClassificationLoss(nn.Module):
     (``get_activation``, (N, C + 1) with background last) and the logged
     accuracies (``get_accuracy``). Subclasses set ``extra_channels``, the
     logits beyond the C class logits, and ``use_sigmoid``.
+
+    A sigmoid loss passes ``prior_prob``: at ``init_weights`` the head's
+    ``fc_cls`` bias starts at ``-log((1 - p) / p)`` (see
+    :class:`ClassifierPriorMixin`); a checkpoint loaded afterwards keeps its
+    own bias.
     """
     extra_channels = 0
     use_sigmoid = False
@@ -25,12 +31,24 @@ class RoIClassificationLoss(nn.Module):
     custom_activation = True
     custom_accuracy = True
 
-    def __init__(self, num_classes: int, loss_weight: float, reduction: str,
-                 use_sigmoid: bool) -> None:
+    def __init__(self,
+                 num_classes: int,
+                 loss_weight: float,
+                 reduction: str,
+                 use_sigmoid: bool,
+                 prior_prob: Optional[float] = None) -> None:
         super().__init__()
         if use_sigmoid != self.use_sigmoid:
             raise ValueError(f'{type(self).__name__} needs use_sigmoid='
                              f'{self.use_sigmoid}')
+        if prior_prob is not None:
+            if not self.use_sigmoid:
+                raise ValueError(f'{type(self).__name__} is a softmax loss; '
+                                 'a prior_prob needs sigmoid logits')
+            if not 0 < prior_prob < 1:
+                raise ValueError(
+                    f'prior_prob must be in (0, 1) or None, got {prior_prob}')
+        self.prior_prob = prior_prob
         self.num_classes = num_classes
         self.loss_weight = loss_weight
         self.reduction = reduction
@@ -77,16 +95,20 @@ class ObjectnessSigmoidLoss(RoIClassificationLoss):
     """A sigmoid classifier of C class logits and a last class-agnostic
     background (objectness) logit, as EQL v2 and ACSL use.
 
-    Test scores: ``score_j = sigmoid(z_j) * (1 - sigmoid(z_bg))``, background
-    ``sigmoid(z_bg)``.
+    Test scores, background last: ``score_j = sigmoid(z_j)``, or
+    ``sigmoid(z_j) * (1 - sigmoid(z_bg))`` when ``objectness_gated_scores``;
+    background ``sigmoid(z_bg)``, which mmdet's NMS leaves out.
     """
     extra_channels = 1
     use_sigmoid = True
+    objectness_gated_scores = False
 
     def get_activation(self, cls_score: Tensor) -> Tensor:
         """(N, C + 1) logits -> (N, C + 1) scores, background last."""
         self.check_logits(cls_score)
         prob = at_least_float32(cls_score).sigmoid()
+        if not self.objectness_gated_scores:
+            return prob
         background = prob[..., -1:]
         return torch.cat([prob[..., :-1] * (1 - background), background], -1)
 
