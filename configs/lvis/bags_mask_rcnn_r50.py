@@ -7,8 +7,12 @@
 # 13.1, APc 22.5, APf 28.2), trained by tztztztztz/eqlv2
 # configs/decouple/bags_r50_8x2_1x.py with its 1x schedule at lr 0.02
 # (configs/_base_/schedules/schedule_1x.py L2); the paper's LVIS v0.5 run
-# (26.25 mask AP) used lr 0.01.
+# (26.25 mask AP) used lr 0.01. Like that row, it starts from the 1x
+# random-sampling baseline (mask_rcnn_r50_random_1x.py), not from the 2x RFS
+# baseline that the other decoupled stages load.
 _base_ = './mask_rcnn_r50_classifier_1x.py'
+
+load_from = 'work_dirs/mask_rcnn_r50_random_1x/epoch_12.pth'
 
 model = dict(
     roi_head=dict(

@@ -69,6 +69,35 @@ def test_bags_trains_like_the_eqlv2_row_it_quotes():
         'lt_mm.GroupSoftmaxLoss', (10, 100, 1000), 8.0)
 
 
+def test_bags_starts_from_the_eqlv2_rows_first_stage():
+    """eqlv2 decouples BAGS from its r50_1x baseline: softmax CE, random
+    sampling, 1x (configs/end2end/mask_rcnn_r50_8x2_1x.py L3, oversample_thr
+    0.0), not from a repeat-factor 2x model."""
+    bags = load('bags_mask_rcnn_r50.py')
+    first = load('mask_rcnn_r50_random_1x.py')
+    assert bags.load_from == 'work_dirs/mask_rcnn_r50_random_1x/epoch_12.pth'
+    assert_eqlv2_recipe(first)
+    assert first.train_dataloader.sampler.type == 'DefaultSampler'
+    assert first.model.roi_head.bbox_head.loss_cls.type == 'CrossEntropyLoss'
+
+
+def test_seesaw_samples_like_the_mmdet_row_it_quotes():
+    """26.4 mask AP / 27.6 box AP: open-mmlab/mmdetection
+    configs/seesaw_loss/mask-rcnn_r50_fpn_seesaw-loss_sample1e-3-ms-2x_lvis-v1.py
+    L3 (configs/_base_/datasets/lvis_v1_instance.py: ClassBalancedDataset,
+    oversample_thr 1e-3, ceil(r) copies of each image), L4 (2x), L10-L16
+    (NormedLinear, temperature 20; p 0.8, q 2.0)."""
+    cfg = load('seesaw_mask_rcnn_r50.py')
+    sampler = cfg.train_dataloader.sampler
+    assert (sampler.type, sampler.repeat_thr,
+            sampler.rounding) == ('lt_mm.RepeatFactorSampler', 0.001, 'ceil')
+    assert cfg.train_cfg.max_epochs == 24
+    head = cfg.model.roi_head.bbox_head
+    assert (head.cls_predictor_cfg.type, head.cls_predictor_cfg.scale) == (
+        'lt_mm.NormedLinear', 20)
+    assert (head.loss_cls.p, head.loss_cls.q) == (0.8, 2.0)
+
+
 def test_eql_samples_like_the_eqlv2_rfs_config():
     """tztztztztz/eqlv2
     configs/lvis/mask_rcnn_r50_fpn_sample1e-3_mstrain_eql_1x_lvis_v1.py L7
