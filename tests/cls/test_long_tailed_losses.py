@@ -48,6 +48,9 @@ ADAPTERS = {
     'LogitAdjustmentLoss': dict(num_classes=6),
     'BalancedSoftmaxLoss': dict(num_classes=6),
     'LDAMLoss': dict(num_classes=6),
+    'LDAMLoss-drw': dict(num_classes=6),
+    'ClassBalancedLoss-normalized': dict(num_classes=6,
+                                         normalize_by_weights=True),
     'SoftmaxEQLLoss': dict(num_classes=6, gamma=1.0, lambda_=0.1),
     'ClsSeesawLoss': dict(num_classes=6),
     'ClsEquilibriumLoss': dict(num_classes=6),
@@ -59,7 +62,10 @@ STATEFUL = ('ClsSeesawLoss', 'ClsEquilibriumLoss')
 
 
 def adapter(name):
-    return build(name.split('-')[0], **ADAPTERS[name])
+    loss = build(name.split('-')[0], **ADAPTERS[name])
+    if name == 'LDAMLoss-drw':  # DRW's phase: class-balanced weights
+        loss.set_deferred_reweighting(0.9999)
+    return loss
 
 
 # ---------------------------------------------------------------- core math
@@ -274,9 +280,16 @@ def test_weights_reduction_and_empty_batch(name):
     per_sample = loss(z, labels, reduction_override='none')
     assert per_sample.shape == (4, ) and torch.isfinite(per_sample).all()
     weight = torch.tensor([1.0, 0.0, 2.0, 1.0])
+    # the mean over the batch, or the weighted mean of
+    # F.cross_entropy(weight=w) for the losses that normalise by the
+    # class weights (per_sample carries them)
+    class_weights = loss.class_weights() if loss.normalize_by_weights \
+        else None
+    total = 4 if class_weights is None else (
+        weight * class_weights.float()[labels]).sum()
     torch.testing.assert_close(
         loss(z, labels, weight=weight, avg_factor=4),
-        (per_sample * weight).sum() / 4)
+        (per_sample * weight).sum() / total)
     torch.testing.assert_close(loss(z, labels, reduction_override='sum'),
                                per_sample.sum())
     empty = torch.zeros(0, 6, requires_grad=True)
@@ -301,7 +314,8 @@ def test_missing_statistics_is_a_clear_error(name):
 
 @pytest.mark.parametrize('name', [
     n for n in sorted(ADAPTERS)
-    if n.split('-')[0] not in ('SoftmaxFocalLoss', )
+    # DRW's switch is no state: DRWHook sets it from the epoch number
+    if n.split('-')[0] not in ('SoftmaxFocalLoss', ) and n != 'LDAMLoss-drw'
 ])
 def test_state_is_a_buffer_that_checkpoints_carry(name):
     loss = adapter(name)
@@ -354,9 +368,9 @@ def test_weighted_and_class_balanced_softmax_weight_the_label():
     labels = torch.tensor([0, 1, 2, 3, 4, 5, 5, 0])
     w = 1 / torch.tensor(COUNTS, dtype=torch.float)
     w = w * 6 / w.sum()
-    expect = (F.cross_entropy(z, labels, reduction='none') * w[labels]).mean()
     torch.testing.assert_close(
-        build('WeightedSoftmaxLoss', num_classes=6)(z, labels), expect)
+        build('WeightedSoftmaxLoss', num_classes=6)(z, labels),
+        F.cross_entropy(z, labels, weight=w))
     cb = class_balanced_weights(COUNTS, 0.9).float()
     expect = (F.cross_entropy(z, labels, reduction='none') *
               cb[labels]).mean()
@@ -377,10 +391,11 @@ def test_ldam_matches_the_reference_formula_and_drw():
                                F.cross_entropy(30 * shifted, labels))
     loss.set_deferred_reweighting(0.9999)
     cb = class_balanced_weights(COUNTS, 0.9999).float()
+    # kaidic/LDAM-DRW losses.py L45: F.cross_entropy(s * output, target,
+    # weight=per_cls_weights), the mean weighted by the batch's weights
     torch.testing.assert_close(
         loss(30 * cos, labels),
-        (F.cross_entropy(30 * shifted, labels, reduction='none') *
-         cb[labels]).mean())
+        F.cross_entropy(30 * shifted, labels, weight=cb))
 
 
 def test_softmax_eql_is_cross_entropy_outside_training_and_random_inside():
@@ -453,7 +468,8 @@ def test_class_balanced_focal_with_uniform_weights_is_mmpretrain_focal():
 
 
 def test_label_aware_smoothing_matches_the_authors_form():
-    # MiSLAS: (1 - eps_y) * NLL + eps_y * mean_j(-log p_j)
+    """dvlab-research/MiSLAS, methods.py L55-L64: (1 - eps_y) * NLL +
+    eps_y * mean_j(-log p_j), averaged over the batch (no class weights)."""
     z = torch.randn(8, 6, generator=torch.Generator().manual_seed(15))
     labels = torch.tensor([0, 1, 2, 3, 4, 5, 5, 0])
     counts = np.array(COUNTS, dtype=float)
@@ -484,3 +500,109 @@ def test_equilibrium_loss_by_hand_and_its_running_mean_score():
     shifted = z + loss.mean_score.float().log()
     torch.testing.assert_close(loss.eval()(z, labels),
                                F.cross_entropy(shifted, labels))
+
+
+# ------------------------------------------- reduction of the weighted losses
+# Three samples, two classes: z = [0, log 3] (p = [1/4, 3/4]) with labels 0
+# and 1, then z = [0, 0] with label 1.
+Z3 = torch.tensor([[0.0, math.log(3)], [0.0, math.log(3)], [0.0, 0.0]])
+Y3 = torch.tensor([0, 1, 1])
+
+
+def _two_class(type_, counts, **kwargs):
+    loss = MODELS.build(dict(type='lt_mm.' + type_, num_classes=2, **kwargs))
+    loss.set_class_statistics(statistics(counts))
+    return loss
+
+
+def test_ldam_drw_divides_by_the_batch_weight_by_hand():
+    """kaidic/LDAM-DRW, losses.py L45 (F.cross_entropy(s * output, target,
+    weight=per_cls_weights)) and cifar_train.py L201-L206 (DRW weights):
+    sum_i w_{y_i} l_i / sum_i w_{y_i}. Before the fix lt_mm divided by N."""
+    loss = _two_class('LDAMLoss', [16, 1], max_m=0.5, scale=2.0)
+    loss.set_deferred_reweighting(0.5)
+    # margins [0.25, 0.5]; CB weights (1 - b) / (1 - b^n), b = 1/2:
+    # [1/2 / (1 - 2^-16), 1], normalised to sum 2
+    a = 0.5 / (1 - 0.5**16)
+    w0, w1 = 2 * a / (a + 1), 2 / (a + 1)
+    z = torch.tensor([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    labels = torch.tensor([1, 0, 1])
+    # label 1: [1, 1 - 2 * 0.5] -> log(1 + e); label 0: [1 - 2 * 0.25, 1]
+    # -> log(1 + e^0.5); [0, 0] with label 1: [0, -1] -> log(1 + e)
+    l_a, l_b = math.log(1 + math.e), math.log(1 + math.exp(0.5))
+    expect = (w1 * l_a + w0 * l_b + w1 * l_a) / (w1 + w0 + w1)
+    assert loss(z, labels, avg_factor=3).item() == pytest.approx(expect)
+    assert loss(z, labels).item() != pytest.approx(
+        (w1 * l_a + w0 * l_b + w1 * l_a) / 3)
+    shifted = z - 2 * torch.tensor([[0.0, 0.5], [0.25, 0.0], [0.0, 0.5]])
+    torch.testing.assert_close(
+        loss(z, labels),
+        F.cross_entropy(shifted, labels,
+                        weight=torch.tensor([w0, w1])))
+    # without DRW the weights are 1: the plain mean
+    loss.set_deferred_reweighting(None)
+    assert loss(z, labels).item() == pytest.approx((2 * l_a + l_b) / 3)
+
+
+def test_weighted_softmax_divides_by_the_batch_weight_by_hand():
+    """Counts [3, 1]: w ~ 1 / n = [1/2, 3/2]; the re-weighted cross-entropy
+    of the long-tailed codes, F.cross_entropy(weight=w) (kaidic/LDAM-DRW
+    cifar_train.py L211; Vanint/SADE-AgnosticLT model/loss.py L47-L48)."""
+    loss = _two_class('WeightedSoftmaxLoss', [3, 1])
+    expect = (0.5 * math.log(4) + 1.5 * math.log(4 / 3) +
+              1.5 * math.log(2)) / (0.5 + 1.5 + 1.5)
+    assert loss(Z3, Y3, avg_factor=3).item() == pytest.approx(expect)
+    torch.testing.assert_close(
+        loss(Z3, Y3), F.cross_entropy(Z3, Y3, weight=torch.tensor([0.5,
+                                                                    1.5])))
+
+
+def test_class_balanced_losses_divide_by_the_batch_size_by_hand():
+    """richardaecn/class-balanced-loss, src/cifar_main.py: softmax L332-L335
+    (tf.losses.softmax_cross_entropy with per-sample weights: its default
+    SUM_BY_NONZERO_WEIGHTS divides by N), sigmoid L336-L340 and focal
+    L262-L265 (divide by the number of positive labels, N); the weights
+    L425-L430. Counts [3, 1], beta 1/2: (1 - b) / (1 - b^n) = [4/7, 1],
+    normalised to sum 2: [8/11, 14/11]."""
+    w0, w1 = 8 / 11, 14 / 11
+    log2, log3, log4 = math.log(2), math.log(3), math.log(4)
+    softmax = (w0 * log4 + w1 * (log4 - log3) + w1 * log2) / 3
+    # sum over channels of BCE: sigma = [1/2, 3/4] and [1/2, 1/2]
+    sigmoid = (w0 * (log2 + log4) + w1 * (log2 + log4 - log3) +
+               w1 * 2 * log2) / 3
+    # gamma 1: positives times 1 - sigma, negatives times sigma
+    focal = (w0 * (0.5 * log2 + 0.75 * log4) + w1 *
+             (0.5 * log2 + 0.25 * (log4 - log3)) + w1 * log2) / 3
+    for loss_type, expect in (('softmax', softmax), ('sigmoid', sigmoid),
+                              ('focal', focal)):
+        loss = _two_class('ClassBalancedLoss', [3, 1], beta=0.5,
+                          loss_type=loss_type, gamma=1.0)
+        assert loss(Z3, Y3, avg_factor=3).item() == pytest.approx(expect)
+    # LDAM-DRW's "Reweight" rule (cifar_train.py L192-L198, L211): the same
+    # weights through F.cross_entropy(weight=w)
+    loss = _two_class('ClassBalancedLoss', [3, 1], beta=0.5,
+                      normalize_by_weights=True)
+    torch.testing.assert_close(
+        loss(Z3, Y3), F.cross_entropy(Z3, Y3, weight=torch.tensor([w0, w1])))
+    assert loss(Z3, Y3).item() == pytest.approx(softmax * 3 /
+                                                (w0 + 2 * w1))
+
+
+@pytest.mark.parametrize('name', ['LDAMLoss-drw', 'WeightedSoftmaxLoss',
+                                  'ClassBalancedLoss-normalized'])
+def test_weighted_mean_of_soft_targets(name):
+    """A mixup target weighs lam w_a + (1 - lam) w_b: the batch loss is the
+    weighted mean over the rows (sample, label) of weight t_ij."""
+    loss = adapter(name).eval()
+    z = torch.randn(6, 6, generator=torch.Generator().manual_seed(16))
+    y_a = torch.tensor([0, 1, 2, 3, 4, 5])
+    y_b = torch.tensor([5, 5, 0, 0, 1, 2])
+    lam = 0.6
+    mixed = lam * F.one_hot(y_a, 6).float() + (1 - lam) * F.one_hot(y_b, 6)
+    w = loss.class_weights().float()
+    # per-row weighted losses of the expanded batch (they carry w)
+    rows_a = loss(z, y_a, reduction_override='none')
+    rows_b = loss(z, y_b, reduction_override='none')
+    expect = (lam * rows_a + (1 - lam) * rows_b).sum() / (
+        lam * w[y_a] + (1 - lam) * w[y_b]).sum()
+    torch.testing.assert_close(loss(z, mixed), expect)

@@ -14,7 +14,11 @@ class DRWHook(Hook):
     160 of 200 on CIFAR-LT). Every module with
     ``set_deferred_reweighting(beta)`` (e.g. ``lt_mm.LDAMLoss``) is told at
     the start of every epoch, from the epoch number alone, so a resumed run
-    re-weights exactly like an uninterrupted one.
+    re-weights exactly like an uninterrupted one. The receiver's reduction
+    decides how the weighted batch is averaged: ``lt_mm.LDAMLoss`` divides by
+    the batch's sum of weights, the authors' ``F.cross_entropy(weight=w)``
+    (kaidic/LDAM-DRW, losses.py L45), see
+    :mod:`lt_mm.core.losses.weighted_reduction`.
 
     Args:
         start_epoch (int): First re-weighted epoch. Defaults to 160.

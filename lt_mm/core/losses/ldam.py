@@ -9,7 +9,9 @@ with logits z = s * cos(theta) (s = 30), the loss for label y is
 
 the cross-entropy after taking s * m_y from the true class's logit. The
 per-class weights w are 1, or the class-balanced weights once deferred
-re-weighting (DRW) starts (epoch 160 of 200 on CIFAR-LT).
+re-weighting (DRW) starts (epoch 160 of 200 on CIFAR-LT); the authors then
+average the batch by its weight, sum_i w_{y_i} L_i / sum_i w_{y_i}
+(:mod:`lt_mm.core.losses.weighted_reduction`).
 """
 from typing import Optional
 

@@ -13,18 +13,25 @@ from .cls_loss import ClsLoss
 class LDAMLoss(ClassCountsMixin, ClsLoss):
     """LDAM loss (Cao et al., NeurIPS 2019) with deferred re-weighting.
 
-    ``L = -w_y log softmax(z - s * m_y * e_y)_y`` with margins
+    ``l_i = -log softmax(z - s * m_y * e_y)_y`` with margins
     ``m_j = max_m * (n_min / n_j)^(1/4)`` (see :mod:`lt_mm.core.losses.ldam`).
     The logits must be scaled cosines ``z = s * cos(theta)``: pair it with
-    ``lt_mm.CosineClsHead(scale=s)``. The weights w are 1 until
+    ``lt_mm.CosineClsHead(scale=s)``. The class weights w are 1 until
     :class:`lt_mm.DRWHook` switches them to the class-balanced weights
-    (beta 0.9999) at its ``start_epoch`` (160 of 200 on CIFAR-LT).
+    (beta 0.9999) at its ``start_epoch`` (160 of 200 on CIFAR-LT); the batch
+    loss is then ``sum_i w_{y_i} l_i / sum_i w_{y_i}``, the authors'
+    ``F.cross_entropy(s * output, target, weight=w)`` (kaidic/LDAM-DRW,
+    losses.py L45), not the mean over the batch, which would shrink the
+    re-weighted phase's loss and gradients by the batch's mean weight
+    (about 0.2 on CIFAR-100-LT).
 
     Args:
         num_classes (int): Number of classes.
         max_m (float): Largest margin, in cosine units. Defaults to 0.5.
         scale (float): s, the scale of the head's cosines. Defaults to 30.
         loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        normalize_by_weights (bool): see :class:`ClsLoss`. Defaults to True
+            (the authors' reduction).
     """
 
     def __init__(self,
@@ -32,8 +39,9 @@ class LDAMLoss(ClassCountsMixin, ClsLoss):
                  max_m: float = 0.5,
                  scale: float = 30.0,
                  loss_weight: float = 1.0,
-                 reduction: str = 'mean') -> None:
-        super().__init__(loss_weight, reduction)
+                 reduction: str = 'mean',
+                 normalize_by_weights: bool = True) -> None:
+        super().__init__(loss_weight, reduction, normalize_by_weights)
         if max_m <= 0 or scale <= 0:
             raise ValueError('max_m and scale must be positive')
         self._init_class_counts(num_classes)
@@ -48,9 +56,13 @@ class LDAMLoss(ClassCountsMixin, ClsLoss):
             raise ValueError(f'beta must lie in [0, 1), got {beta}')
         self.drw_beta = beta
 
+    def class_weights(self) -> Optional[Tensor]:
+        if self.drw_beta is None:
+            return None
+        return class_balanced_weights(self.require_class_counts(),
+                                      self.drw_beta)
+
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
-        counts = self.require_class_counts()
-        weights = None if self.drw_beta is None else class_balanced_weights(
-            counts, self.drw_beta)
-        return ldam_loss(cls_score, target, ldam_margins(counts, self.max_m),
-                         self.scale, weights)
+        margins = ldam_margins(self.require_class_counts(), self.max_m)
+        return ldam_loss(cls_score, target, margins, self.scale,
+                         self.class_weights())

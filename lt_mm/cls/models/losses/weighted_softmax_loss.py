@@ -9,8 +9,16 @@ from .cls_loss import ClsLoss
 
 @MODELS.register_module()
 class WeightedSoftmaxLoss(ClassCountsMixin, ClsLoss):
-    """Re-weighted softmax cross-entropy: ``L = -w_y log p_y`` with
+    """Re-weighted softmax cross-entropy: ``l_i = -w_y log p_y`` with
     ``w_j`` proportional to ``1 / n_j``, normalised to sum C.
+
+    The batch loss is ``sum_i w_{y_i} l_i / sum_i w_{y_i}``,
+    ``F.cross_entropy(weight=w)``: the reduction of the re-weighted
+    cross-entropy in the long-tailed codes (kaidic/LDAM-DRW,
+    cifar_train.py L192-L198 and L211, class-balanced weights there; the
+    survey authors' Vanint/SADE-AgnosticLT, model/loss.py L30-L48). The mean
+    over the batch (``normalize_by_weights=False``) would scale the loss by
+    the batch's mean weight, small for 1 / n weights on a long-tailed batch.
 
     The class counts come from :class:`lt_mm.ClassStatisticsHook` and are
     kept in the ``class_counts`` buffer.
@@ -18,13 +26,19 @@ class WeightedSoftmaxLoss(ClassCountsMixin, ClsLoss):
     Args:
         num_classes (int): Number of classes.
         loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        normalize_by_weights (bool): see :class:`ClsLoss`. Defaults to True.
     """
 
-    def __init__(self, num_classes: int, loss_weight: float = 1.0,
-                 reduction: str = 'mean') -> None:
-        super().__init__(loss_weight, reduction)
+    def __init__(self,
+                 num_classes: int,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 normalize_by_weights: bool = True) -> None:
+        super().__init__(loss_weight, reduction, normalize_by_weights)
         self._init_class_counts(num_classes)
 
+    def class_weights(self) -> Tensor:
+        return inverse_frequency_weights(self.require_class_counts())
+
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
-        weights = inverse_frequency_weights(self.require_class_counts())
-        return soft_cross_entropy(cls_score, target, weights)
+        return soft_cross_entropy(cls_score, target, self.class_weights())
