@@ -1,7 +1,10 @@
 # Class-balanced (sigmoid) focal loss (Cui et al., CVPR 2019), beta 0.9999,
 # gamma 1, on CIFAR-100-LT (imbalance 100), ResNet-32, 200 epochs. Published
-# top-1: 39.6 (the paper's best CIFAR-100-LT result, Table 2). The classifier
-# bias starts at -log((1 - pi) / pi), pi = 0.1, as in the paper.
+# top-1: 39.6 (the paper's best CIFAR-100-LT result, Table 2). As in the
+# authors' code (richardaecn/class-balanced-loss, src/model_base.py
+# L188-L197 and src/cifar_main.py L348-L351), the classifier bias starts at
+# -log(C - 1) (mmengine's bias_prob = 1 / C gives exactly that) and is exempt
+# from weight decay.
 _base_ = './resnet32_ce.py'
 
 model = dict(
@@ -17,4 +20,8 @@ model = dict(
             layer='Linear',
             mode='fan_in',
             distribution='normal',
-            bias_prob=0.1)))
+            bias_prob=1 / 100)))
+
+# head.fc is mmpretrain LinearClsHead's classifier
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'head.fc.bias': dict(decay_mult=0.0)}))

@@ -1,5 +1,6 @@
 # Class-balanced sigmoid focal loss (beta 0.9999, gamma 1) on long-tailed
-# digits: the CPU demo of configs/cifar100_lt/resnet32_cb_focal.py.
+# digits: the CPU demo of configs/cifar100_lt/resnet32_cb_focal.py, with its
+# classifier bias -log(C - 1) (bias_prob 1 / C), exempt from weight decay.
 _base_ = './ce.py'
 
 model = dict(
@@ -11,4 +12,7 @@ model = dict(
             loss_type='focal',
             gamma=1.0),
         init_cfg=dict(type='Normal', layer='Linear', std=0.01,
-                      bias_prob=0.1)))
+                      bias_prob=1 / 10)))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'head.fc.bias': dict(decay_mult=0.0)}))

@@ -1,5 +1,6 @@
 # Class-balanced sigmoid cross-entropy (beta 0.9999) on long-tailed digits:
-# the CPU demo of configs/cifar100_lt/resnet32_cb_sigmoid.py.
+# the CPU demo of configs/cifar100_lt/resnet32_cb_sigmoid.py, with its
+# classifier bias -log(C - 1) (bias_prob 1 / C), exempt from weight decay.
 _base_ = './ce.py'
 
 model = dict(
@@ -10,4 +11,7 @@ model = dict(
             beta=0.9999,
             loss_type='sigmoid'),
         init_cfg=dict(type='Normal', layer='Linear', std=0.01,
-                      bias_prob=0.1)))
+                      bias_prob=1 / 10)))
+
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'head.fc.bias': dict(decay_mult=0.0)}))
