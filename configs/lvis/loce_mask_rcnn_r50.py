@@ -47,8 +47,9 @@ param_scheduler = [
         milestones=[3, 5],
         gamma=0.1)
 ]
-# One pass over the training set fills the feature memory (and warms the
-# mean scores) before the first step, as the authors' initialiser does.
+# Before the first step a class-balanced pass (5 images of every class per
+# GPU, queue_size // 16 as in the authors' code) fills every class's queue
+# and warms the mean scores, as the authors' initialiser does.
 custom_hooks = [
     dict(type='lt_mm.ClassStatisticsHook'),
     dict(type='lt_mm.FeatureMemoryInitHook')

@@ -14,6 +14,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.structures.mask import BitmapMasks
 from mmengine.config import Config
+from mmengine.dataset import BaseDataset
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
@@ -270,15 +271,38 @@ def test_mean_scores_are_reduced_over_ranks(tmp_path):
                                                rel=1e-5)
 
 
+class _ToyDetection(BaseDataset):
+    """Images of given labels; an item is its index and its labels."""
+    METAINFO = dict(classes=('a', 'b', 'c'))
+
+    def __init__(self, per_image):
+        self.per_image = per_image
+        super().__init__(serialize_data=False)
+
+    def load_data_list(self):
+        return [
+            dict(instances=[dict(bbox_label=c, ignore_flag=0) for c in y])
+            for y in self.per_image
+        ]
+
+    def __getitem__(self, idx):
+        return dict(index=idx, labels=self.per_image[idx])
+
+
+# class 0 in 10 images, class 1 in 3, class 2 only in the last image
+TOY_IMAGES = [[0]] * 8 + [[0, 1], [1], [0, 1, 2]]
+
+
 class _FakeDetector(torch.nn.Module):
-    """Records the initialiser's calls; its 'loss' forward fills a memory."""
+    """Records the initialiser's calls; its 'loss' forward puts 16 features
+    per instance into a memory of 80 per class, as LOCERoIHead does."""
 
     def __init__(self, with_memory=True):
         super().__init__()
         self.layer = torch.nn.Linear(1, 1)
         if with_memory:
-            self.memory = ClassFeatureMemory(num_classes=3, queue_size=2)
-        self.calls = []
+            self.memory = ClassFeatureMemory(num_classes=3, queue_size=80)
+        self.calls, self.images = [], []
 
     def data_preprocessor(self, batch, training):
         assert training  # the training pipeline's preprocessing
@@ -286,26 +310,59 @@ class _FakeDetector(torch.nn.Module):
 
     def _run_forward(self, data, mode):
         self.calls.append((mode, self.training, torch.is_grad_enabled()))
-        self.memory.push(torch.ones(1, 4), torch.tensor([data]),
-                         torch.ones(1, 4))
+        self.images.append([item['index'] for item in data])
+        labels = torch.tensor([c for item in data for c in item['labels']])
+        labels = labels.repeat_interleave(16)
+        self.memory.push(torch.ones(len(labels), 4), labels,
+                         torch.ones(len(labels), 4))
 
 
-def _runner(model, dataloader):
+def _runner(model, per_image=TOY_IMAGES, batch_size=2):
     logger = SimpleNamespace(info=lambda message: None)
+    dataloader = torch.utils.data.DataLoader(
+        _ToyDetection(per_image), batch_size=batch_size, shuffle=True,
+        collate_fn=list)
     return SimpleNamespace(model=model, train_dataloader=dataloader,
                            logger=logger)
 
 
-def test_memory_init_hook_runs_the_training_forward_without_gradients():
+def test_memory_init_hook_fills_every_class_from_a_class_balanced_pass():
+    """fcjian/LOCE fills the memory from DistributedBalancedSampler
+    (mmdet/datasets/samplers/distributed_banlanced_sampler.py L18-L35) with
+    queue_size // 16 = 5 images per class (mmdet/apis/train.py L144-L153),
+    through the training forward in eval mode
+    (mmdet/core/utils/initializer_hook.py L10-L13).
+
+    The pass, by hand: class 0's first 5 images (0-4), class 1's 3 images in
+    turn (8, 9, 10, 8, 9), class 2's one image 5 times; batches of the
+    training dataloader's 2. One pass over the natural distribution (the old
+    initialiser) gave the rare class 2 one image, 16 of its 80 features
+    (none in its first 5 batches); here image 10 comes 6 times: 96 >= 80.
+    """
     model = _FakeDetector()
-    FeatureMemoryInitHook(max_iters=2).before_train(_runner(model, [0, 2, 1]))
-    # two batches, in eval mode and without gradients, then back to train
-    assert model.calls == [('loss', False, False)] * 2
+    FeatureMemoryInitHook().before_train(_runner(model))
+    passed = [i for batch in model.images for i in batch]
+    assert passed == [0, 1, 2, 3, 4, 8, 9, 10, 8, 9] + [10] * 5
+    assert [len(b) for b in model.images] == [2] * 7 + [1]
+    # in eval mode and without gradients, then back to train
+    assert model.calls == [('loss', False, False)] * 8
     assert model.training
-    assert model.memory.lengths.tolist() == [1, 0, 1]
+    assert model.memory.lengths.tolist() == [80, 80, 80]
+
+
+def test_memory_init_hook_arguments_restore_and_errors():
+    model = _FakeDetector()
+    FeatureMemoryInitHook(images_per_class=1, max_iters=1).before_train(
+        _runner(model))
+    # one image per class: [0, 8, 10], one batch of 2
+    assert model.images == [[0, 8]]
+    assert model.memory.lengths.tolist() == [32, 16, 0]
     # a filled memory (restored from a checkpoint) is not refilled
-    FeatureMemoryInitHook().before_train(_runner(model, [1]))
-    assert len(model.calls) == 2
+    model.memory.lengths.fill_(80)
+    FeatureMemoryInitHook().before_train(_runner(model))
+    assert len(model.calls) == 1
     with pytest.raises(RuntimeError, match='no feature memory'):
         FeatureMemoryInitHook().before_train(
-            _runner(_FakeDetector(with_memory=False), [0]))
+            _runner(_FakeDetector(with_memory=False)))
+    with pytest.raises(ValueError, match='images_per_class'):
+        FeatureMemoryInitHook(images_per_class=0)

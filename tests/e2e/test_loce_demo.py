@@ -2,6 +2,7 @@
 configs/demo/loce_mask_rcnn.py fills its feature memory, fine-tunes the
 named parts with the equilibrium loss and memory sampling, and tools/test.py
 reports LVIS metrics."""
+import re
 import sys
 
 import pytest
@@ -26,9 +27,19 @@ def baseline(tmp_path_factory, demo_data):
 def test_loce_fine_tunes_the_demo_baseline(baseline, demo_data, tmp_path):
     output = train(tmp_path, demo_data, f'load_from={baseline}', epochs=1,
                    config=CONFIG)
-    # the initialiser ran over the 16 training images (2 batches of 8)
-    assert 'feature memory initialisation: 2 / 2' in output
-    assert 'feature memory holds features of 0 /' not in output
+    # the initialiser ran a class-balanced pass: 5 images of every class
+    # (fcjian/LOCE, mmdet/apis/train.py L152: queue_size // 16) in batches
+    # of 8, and every class with an image filled its queue of 80
+    images = int(re.search(
+        r'feature memory initialisation: (\d+) images, 5 of each class',
+        output).group(1))
+    assert images % 5 == 0 and images > 0
+    batches = -(-images // 8)
+    assert f'feature memory initialisation: {batches} / {batches}' in output
+    filled, full = map(int, re.search(
+        r'holds features of (\d+) / 20 classes \((\d+) full\)',
+        output).groups())
+    assert filled == full == images // 5
 
     first = torch.load(baseline, weights_only=True)['state_dict']
     second = torch.load(tmp_path / 'epoch_1.pth',
