@@ -1,7 +1,8 @@
 # configs/lvis/simcal_mask_rcnn_r50.py on the demo data, episodes and
 # threshold scaled to its 20 classes and 400 images:
-# - an episode draws 4 of the 20 classes with 2 images each (the demo's
-#   batch of 8); an epoch is 25 episodes (200 images, half the set);
+# - an episode draws 8 of the 20 classes (with replacement) with one image
+#   each, as the authors' 16 classes with one image each (the demo's batch
+#   of 8); an epoch is 25 episodes (200 images, half the set);
 # - 6 epochs at lr 0.01, x0.1 at epoch 4 and x0.01 at epoch 5 (the
 #   published 12 epochs with steps at 8 and 11, halved);
 # - instance threshold 120: on LVIS the cut of 100 instances sits at the
@@ -23,8 +24,8 @@ train_dataloader = dict(
     sampler=dict(
         _delete_=True,
         type='lt_mm.BiLevelSampler',
-        classes_per_episode=4,
-        images_per_class=2,
+        classes_per_episode=8,
+        images_per_class=1,
         episodes_per_epoch=25),
     dataset=dict(
         _delete_=True,

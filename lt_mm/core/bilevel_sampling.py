@@ -5,10 +5,14 @@ Long-tail Instance Segmentation", ECCV 2020. An episode draws ``nc`` classes
 uniformly from the classes that occur in the training set, then ``k`` images
 containing each class, uniformly and with replacement::
 
-    c_1 .. c_nc ~ U{c : images(c) > 0}      (distinct while nc allows)
+    c_1 .. c_nc ~ U{c : images(c) > 0}      (with replacement)
     I_{c, 1} .. I_{c, k} ~ U(images(c))      (with replacement)
 
-so every class, however rare, is seen equally often. The image is served
+so every class, however rare, is seen equally often. Both draws are with
+replacement in the authors' sampler (twangnh/SimCal,
+mmdet/datasets/loader/sampler.py L87: ``np.random.choice`` of the classes
+with its default ``replace=True``; L93: ``random.choices`` of the images),
+so an episode may hold a class twice. The image is served
 together with the class it was drawn for: the calibration head learns from
 that class's RoIs only. Labels come in the compressed form of
 :mod:`lt_mm.core.sampling` (``labels`` and ``offsets``).
@@ -62,8 +66,8 @@ def draw_episodes(class_images: List[np.ndarray],
         class_images (list[np.ndarray]): Images of each class
             (:func:`class_image_index`).
         num_episodes (int): Episodes to draw.
-        classes_per_episode (int): ``nc``, 16 in the paper. Classes are
-            distinct within an episode unless fewer classes occur.
+        classes_per_episode (int): ``nc``, 16 in the paper, drawn with
+            replacement.
         images_per_class (int): ``bs / nc`` images drawn for each class.
         rng (np.random.Generator, optional): The random source.
 
@@ -83,11 +87,7 @@ def draw_episodes(class_images: List[np.ndarray],
                        dtype=np.int64)
     if len(present) == 0:
         raise ValueError('no class has an image to draw')
-    replace = len(present) < classes_per_episode
-    classes = np.stack([
-        rng.choice(present, classes_per_episode, replace=replace)
-        for _ in range(num_episodes)
-    ]).reshape(-1)
+    classes = rng.choice(present, num_episodes * classes_per_episode)
     classes = np.repeat(classes, images_per_class)
     sizes = np.array([len(class_images[c]) for c in classes])
     picks = (rng.random(len(classes)) * sizes).astype(np.int64)

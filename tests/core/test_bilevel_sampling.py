@@ -54,13 +54,24 @@ def test_episodes_are_balanced_over_classes_not_images():
     assert np.abs(times - counts[9] / 8).max() < 5 * 10
 
 
-def test_classes_are_distinct_within_an_episode_and_images_repeat_class():
+def test_classes_are_drawn_with_replacement_and_images_repeat_class():
+    """twangnh/SimCal, mmdet/datasets/loader/sampler.py L87: the episode's
+    classes come from ``np.random.choice(classes, nc, p=...)``, whose
+    default is ``replace=True``. Of C = 28 classes, nc = 16 independent
+    uniform draws hold on average C (1 - (1 - 1/C)^nc) = 12.35 distinct
+    classes (sd 1.33 per episode), all 16 distinct with probability
+    prod_k (C - k) / C = 0.0045; drawn without replacement they would always
+    hold 16."""
     rng = np.random.default_rng(1)
     _, index = long_tailed_index(rng)
-    _, classes = draw_episodes(index, 200, 16, 3, rng=rng)
-    episodes = classes.reshape(200, 16, 3)
+    _, classes = draw_episodes(index, 400, 16, 3, rng=rng)
+    episodes = classes.reshape(400, 16, 3)
     assert (episodes == episodes[:, :, :1]).all()
-    assert all(len(set(e[:, 0])) == 16 for e in episodes)
+    distinct = np.array([len(set(e[:, 0])) for e in episodes])
+    expected = 28 * (1 - (27 / 28)**16)
+    assert expected == pytest.approx(12.35, abs=0.01)
+    assert abs(distinct.mean() - expected) < 5 * 1.33 / np.sqrt(400)
+    assert (distinct == 16).sum() <= 6
 
 
 def test_few_classes_are_drawn_with_replacement():

@@ -1,11 +1,14 @@
 """SimCal: lt_mm.BiLevelSampler, lt_mm.SampledClassDataset and
 lt_mm.SimCalRoIHead on the demo model's shapes."""
 import copy
+import os
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 import torch.nn.functional as F
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.structures import DetDataSample
@@ -15,11 +18,12 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 import lt_mm  # noqa: F401
-from lt_mm.core.dual_head_calibration import (merge_dual_head_scores,
+from lt_mm.core.dual_head_calibration import (episode_share,
+                                              merge_dual_head_scores,
                                               select_calibration_rois)
 from lt_mm.det import BiLevelSampler, SampledClassDataset, SimCalRoIHead
 
-from .loss_helpers import build_roi_head
+from .loss_helpers import _free_port, build_roi_head
 
 CONFIG = 'configs/demo/simcal_mask_rcnn.py'
 
@@ -85,7 +89,11 @@ def test_sampler_balances_classes_not_images():
     # an episode: 2 distinct classes, 3 images each
     episodes = np.array([c for _, c in pairs]).reshape(2000, 2, 3)
     assert (episodes == episodes[:, :, :1]).all()
-    assert (episodes[:, 0, 0] != episodes[:, 1, 0]).all()
+    # classes with replacement (twangnh/SimCal,
+    # mmdet/datasets/loader/sampler.py L87): both draws the same class in
+    # 1 / 4 of the episodes (500, binomial sd 19)
+    same = (episodes[:, 0, 0] == episodes[:, 1, 0]).sum()
+    assert abs(same - 500) < 5 * 19
 
 
 def test_sampler_shards_one_episode_list_across_ranks():
@@ -149,6 +157,45 @@ def test_calibration_roi_selection_hand_case():
     assert pos[0].numel() == 0 and neg[0].numel() == 0
     with pytest.raises(ValueError, match='one entry per image'):
         select_calibration_rois(pos_labels, [1], [1, 1, 1])
+
+
+def test_episode_split_over_processes_draws_the_one_process_negatives():
+    """One episode of 3 images (twangnh/SimCal, mmdet/apis/train_new.py
+    L222-L225: P positives of the drawn classes, then P of the episode's
+    negatives by one random permutation) held by one process, or split as
+    images [0, 1] | [2] over two processes that share P, the negatives'
+    count and the generator's seed: the same negatives are kept."""
+    pos_labels = [torch.tensor([3, 1, 3, 3]), torch.tensor([2, 2]),
+                  torch.tensor([4])]
+    classes, negatives = [3, 2, 4], [2, 1, 6]
+
+    def gen():
+        return torch.Generator().manual_seed(5)
+
+    whole_pos, whole_neg = select_calibration_rois(pos_labels, classes,
+                                                   negatives, generator=gen())
+    # counts per process: (positives kept, negatives)
+    counts = torch.tensor([[5, 3], [1, 6]])
+    assert episode_share(counts, 0) == (6, 9, 0, 12 / 2)
+    assert episode_share(counts, 1) == (6, 9, 3, 12 / 2)
+    first = select_calibration_rois(
+        pos_labels[:2], classes[:2], negatives[:2], generator=gen(),
+        episode_positives=6, episode_negatives=9, first_negative=0)
+    second = select_calibration_rois(
+        pos_labels[2:], classes[2:], negatives[2:], generator=gen(),
+        episode_positives=6, episode_negatives=9, first_negative=3)
+    split_neg = first[1] + second[1]
+    assert [n.tolist() for n in split_neg] == [n.tolist() for n in whole_neg]
+    assert [p.tolist() for p in first[0] + second[0]] == [
+        p.tolist() for p in whole_pos]
+    # 6 positives, 9 negatives: 6 negatives kept over both processes
+    assert sum(len(n) for n in split_neg) == 6
+    with pytest.raises(ValueError, match='cannot hold'):
+        select_calibration_rois(pos_labels[2:], classes[2:], negatives[2:],
+                                episode_positives=6, episode_negatives=9,
+                                first_negative=4)
+    with pytest.raises(ValueError, match='rank'):
+        episode_share(counts, 2)
 
 
 def test_background_draw_is_uniform_over_the_batch():
@@ -379,3 +426,84 @@ def test_bad_configs_are_refused():
             copy.deepcopy(cfg.bbox_head), with_reg=False, num_classes=5)))
     with pytest.raises(ValueError, match='instance counts of 5'):
         set_counts(build_head(), np.ones(5))
+
+
+EPISODE = (3, 3, 17, 5)  # the drawn classes; 5 has no positive
+
+
+def _episode_step(images, rank=0, world_size=1):
+    """One calibration step on ``images`` of the 4-image episode: the loss
+    and the calibration head's gradients (averaged over the processes, as
+    DDP does)."""
+    head = build_head()
+    head.train()
+    x, proposals, samples = batch(sampled_classes=EPISODE)
+    x = tuple(level[images] for level in x)
+    proposals = [proposals[i] for i in images]
+    samples = [samples[i] for i in images]
+    # the background draw's seed: rank 0's (or the one process's) draw
+    torch.manual_seed(100 + rank)
+    losses = head.loss(x, proposals, samples)
+    losses['loss_cls_calib'].backward()
+    grads = {}
+    for name, p in head.calibration_head.named_parameters():
+        grad = p.grad.clone()
+        if world_size > 1:
+            dist.all_reduce(grad)
+            grad /= world_size
+        grads[name] = grad
+    return dict(loss=losses['loss_cls_calib'].detach(),
+                num_pos=losses['num_calib_pos'], grads=grads)
+
+
+def _episode_worker(rank, port, out):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    init_default_scope('mmdet')
+    torch.save(_episode_step([[0, 1], [2, 3]][rank], rank, 2),
+               f'{out}.{rank}')
+    dist.destroy_process_group()
+
+
+def test_an_episode_over_two_processes_trains_as_one_process(tmp_path):
+    """The authors hold an episode in one process: negatives balanced
+    against the whole episode's positives and the loss averaged over all
+    its RoIs (twangnh/SimCal, mmdet/apis/train_new.py L222-L235,
+    L389-L391). Two gloo processes with half the episode each must give the
+    same mean loss and, after DDP's averaging, the same gradients. Rank 0
+    holds 2 images drawn for class 3 (4 positives each), rank 1 one for
+    class 17 (2 positives) and one for class 5 (none): P = 10 over the
+    episode, 10 background RoIs, so the loss is the sum over 20 RoIs / 20;
+    each process divides its part by 20 / 2."""
+    whole = _episode_step([0, 1, 2, 3])
+    assert whole['num_pos'].item() == 10
+    out = str(tmp_path / 'episode')
+    mp.spawn(_episode_worker, args=(_free_port(), out), nprocs=2)
+    ranks = [torch.load(f'{out}.{rank}') for rank in range(2)]
+    assert [r['num_pos'].item() for r in ranks] == [8, 2]
+    # DDP's loss is the processes' mean
+    mean = (ranks[0]['loss'] + ranks[1]['loss']) / 2
+    assert mean.item() == pytest.approx(whole['loss'].item(), rel=1e-5)
+    for name, grad in whole['grads'].items():
+        assert grad.abs().sum() > 0
+        for r in ranks:
+            torch.testing.assert_close(r['grads'][name], grad, rtol=1e-4,
+                                       atol=1e-7)
+
+
+def test_lvis_config_follows_the_authors_calibration_recipe():
+    """twangnh/SimCal trains the calibration head on single-scale 1333x800
+    images with flips (configs/simcal/calibration/
+    mask_rcnn_r50_fpn_1x_lvis_agnostic.py L132-L135) from episodes of 16
+    classes with one image each (mmdet/datasets/loader/build_loader.py L46,
+    imgs_per_gpu 4 x 4 GPUs in one process, config L125)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile('configs/lvis/simcal_mask_rcnn_r50.py')
+    loader = cfg.train_dataloader
+    pipeline = loader.dataset.dataset.pipeline
+    resizes = [t for t in pipeline if 'Resize' in t['type']]
+    assert resizes == [
+        dict(type='Resize', scale=(1333, 800), keep_ratio=True)]
+    assert dict(type='RandomFlip', prob=0.5) in pipeline
+    sampler = loader.sampler
+    assert (sampler.classes_per_episode, sampler.images_per_class) == (16, 1)

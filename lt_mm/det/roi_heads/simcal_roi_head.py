@@ -3,6 +3,7 @@ import logging
 from typing import List, Optional, Tuple
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from mmdet.models.layers import multiclass_nms
 from mmdet.models.losses import accuracy
@@ -17,7 +18,9 @@ from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from lt_mm.core.dual_head_calibration import (merge_dual_head_scores,
+from lt_mm.core.dual_head_calibration import (calibration_positives,
+                                              episode_share,
+                                              merge_dual_head_scores,
                                               select_calibration_rois)
 from lt_mm.registry import MODELS
 
@@ -32,7 +35,14 @@ class SimCalRoIHead(StandardRoIHead):
     bi-level sampled episodes (:class:`lt_mm.BiLevelSampler`): per image the
     positive RoIs (assigner IoU 0.5, ``train_cfg.rcnn``) whose label is the
     class the image was drawn for, plus as many background RoIs over the
-    batch, with plain cross-entropy (:mod:`lt_mm.core.dual_head_calibration`).
+    episode, with plain cross-entropy averaged over the episode
+    (:mod:`lt_mm.core.dual_head_calibration`). An episode spread over DDP
+    processes (:class:`lt_mm.BiLevelSampler` gives each its share) trains
+    as the authors' one-process episode: the processes share the
+    positives' and negatives' counts and the background draw, and each
+    divides its summed loss by ``(P + N) / world_size``, so DDP's gradient
+    average is the episode's mean (the logged ``loss_cls_calib`` is this
+    process's part times ``world_size``).
     At inference classes with fewer than ``instance_threshold`` (100)
     training instances take the calibrated head's softmax scores, the others
     keep the detector's::
@@ -179,9 +189,22 @@ class SimCalRoIHead(StandardRoIHead):
                     rpn_results,
                     batch_gt_instances[i],
                     feats=[lvl_feat[i][None] for lvl_feat in x]))
+        pos_labels = [res.pos_gt_labels for res in sampling_results]
+        num_negatives = [len(res.neg_inds) for res in sampling_results]
+        num_pos = sum(
+            len(keep)
+            for keep in calibration_positives(pos_labels, sampled_classes))
+        rank, counts, seed = self.gather_episode(num_pos, sum(num_negatives),
+                                                 x[0].device)
+        positives, negatives, first, divisor = episode_share(counts, rank)
         pos_keep, neg_keep = select_calibration_rois(
-            [res.pos_gt_labels for res in sampling_results], sampled_classes,
-            [len(res.neg_inds) for res in sampling_results])
+            pos_labels,
+            sampled_classes,
+            num_negatives,
+            generator=torch.Generator().manual_seed(seed),
+            episode_positives=positives,
+            episode_negatives=negatives,
+            first_negative=first)
         boxes, labels = [], []
         for res, pos, neg in zip(sampling_results, pos_keep, neg_keep):
             boxes.append(torch.cat([res.pos_priors[pos], res.neg_priors[neg]]))
@@ -202,14 +225,46 @@ class SimCalRoIHead(StandardRoIHead):
             loss = cls_score.sum() * 0
             acc = cls_score.new_zeros(())
         else:
+            # the episode's mean once DDP averages over the processes
             loss = self.calibration_head.loss_cls(
-                cls_score, labels, avg_factor=len(labels))
+                cls_score, labels, avg_factor=divisor)
             acc = accuracy(cls_score, labels)
         return dict(
             loss_cls_calib=loss,
             acc_calib=acc,
             num_calib_pos=cls_score.new_tensor(
                 float((labels < self.num_classes).sum())))
+
+    @staticmethod
+    def gather_episode(num_pos: int, num_neg: int,
+                       device: torch.device) -> Tuple[int, Tensor, int]:
+        """Share the episode's counts and a seed among its processes.
+
+        Args:
+            num_pos (int): This process's kept positives.
+            num_neg (int): This process's negatives.
+            device (torch.device): Where the process group's tensors live.
+
+        Returns:
+            tuple[int, Tensor, int]: This process's rank, the ``(W, 2)``
+            positives and negatives of every process, and the seed of the
+            background draw, rank 0's draw from the global torch generator
+            (one process draws it the same way).
+        """
+        seed = int(torch.randint(0, 2**62, (1, )))
+        local = torch.tensor([[num_pos, num_neg, seed]],
+                             dtype=torch.long,
+                             device=device)
+        if dist.is_available() and dist.is_initialized() and \
+                dist.get_world_size() > 1:
+            table = [torch.empty_like(local)
+                     for _ in range(dist.get_world_size())]
+            dist.all_gather(table, local)
+            local, rank = torch.cat(table), dist.get_rank()
+        else:
+            rank = 0
+        local = local.cpu()
+        return rank, local[:, :2], int(local[0, 2])
 
     def predict_bbox(self,
                      x: Tuple[Tensor],

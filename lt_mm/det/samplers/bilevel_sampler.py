@@ -19,7 +19,8 @@ class BiLevelSampler(Sampler):
     Long-tail Instance Segmentation", ECCV 2020. Each episode draws
     ``classes_per_episode`` (nc = 16) classes uniformly from the classes
     with at least one instance, then ``images_per_class`` (bs / nc) images
-    containing each, with replacement (:mod:`lt_mm.core.bilevel_sampling`).
+    containing each, both with replacement as in the authors' sampler
+    (:mod:`lt_mm.core.bilevel_sampling`).
     It yields ``(image index, class)`` pairs for
     :class:`lt_mm.SampledClassDataset`, which tells the model the class each
     image was drawn for.
@@ -27,7 +28,8 @@ class BiLevelSampler(Sampler):
     Every rank draws the same episodes from ``seed + epoch`` and takes every
     ``world_size``-th pair from its rank on, so with
     ``batch_size * world_size == classes_per_episode * images_per_class``
-    each iteration is one episode across the ranks. One epoch is
+    each iteration is one episode across the ranks, which
+    :class:`lt_mm.SimCalRoIHead` trains as one process would. One epoch is
     ``episodes_per_epoch`` episodes (1000 in the paper), whatever the
     dataset's size.
 
