@@ -1,5 +1,5 @@
-"""Inputs shaped like LVIS RoI batches, a 2-process gloo harness, and RoI
-heads built from the demo configs."""
+"""Inputs shaped like LVIS RoI batches, a 2-process gloo harness, a small
+mmdet bbox head and RoI heads built from the demo configs."""
 import copy
 import os
 import socket
@@ -9,6 +9,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from mmdet.registry import MODELS
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 
 def lvis_batch(seed, num_rois=1024, num_classes=1203, extra_channels=2,
@@ -22,6 +23,19 @@ def lvis_batch(seed, num_rois=1024, num_classes=1203, extra_channels=2,
     fg = torch.multinomial(probs, num_rois, replacement=True, generator=g)
     is_bg = torch.rand(num_rois, generator=g) < bg_fraction
     return logits, torch.where(is_bg, torch.tensor(num_classes), fg)
+
+
+def build_bbox_head(num_classes, loss_cfg):
+    """A small stock mmdet ``Shared2FCBBoxHead`` around ``loss_cfg``."""
+    init_default_scope('mmdet')
+    return MODELS.build(
+        dict(
+            type='Shared2FCBBoxHead',
+            in_channels=8,
+            fc_out_channels=16,
+            roi_feat_size=7,
+            num_classes=num_classes,
+            loss_cls=loss_cfg))
 
 
 def _free_port():

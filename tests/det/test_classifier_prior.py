@@ -28,6 +28,7 @@ from lt_mm.core import ClassStatistics
 from lt_mm.core.losses.sigmoid_prior import prior_bias
 from lt_mm.det import (AdaptiveClassSuppressionLoss, EqualizationLoss,
                        EqualizationLossV2)
+from .loss_helpers import build_bbox_head
 from .test_cascade_heads import build_cascade_head
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -41,15 +42,7 @@ PRIORS = {
 
 
 def build_head(loss_cfg, num_classes=C):
-    init_default_scope('mmdet')
-    return MODELS.build(
-        dict(
-            type='Shared2FCBBoxHead',
-            in_channels=8,
-            fc_out_channels=16,
-            roi_feat_size=7,
-            num_classes=num_classes,
-            loss_cls=loss_cfg))
+    return build_bbox_head(num_classes, loss_cfg)
 
 
 def with_statistics(loss, num_classes):

@@ -2,20 +2,8 @@
 the classifier's channel count and returns (N, C + 1) test-time scores."""
 import pytest
 import torch
-from mmdet.registry import MODELS
-from mmengine.registry import init_default_scope
 
-
-def build_head(num_classes, loss_cfg):
-    init_default_scope('mmdet')
-    return MODELS.build(
-        dict(
-            type='Shared2FCBBoxHead',
-            in_channels=8,
-            fc_out_channels=16,
-            roi_feat_size=7,
-            num_classes=num_classes,
-            loss_cls=loss_cfg))
+from .loss_helpers import build_bbox_head
 
 
 @pytest.mark.parametrize('loss_type,channels', [
@@ -27,7 +15,7 @@ def build_head(num_classes, loss_cfg):
 ])
 def test_drop_in_loss_of_mmdet_bbox_head(loss_type, channels):
     loss_cfg = dict(type=loss_type, num_classes=10)
-    head = build_head(10, loss_cfg)
+    head = build_bbox_head(10, loss_cfg)
     assert head.fc_cls.out_features == channels
     cls_score, _ = head(torch.randn(5, 8, 7, 7))
     assert cls_score.shape == (5, channels)
@@ -35,4 +23,4 @@ def test_drop_in_loss_of_mmdet_bbox_head(loss_type, channels):
     assert scores.shape == (5, 11)
     assert ((scores >= 0) & (scores <= 1)).all()
     with pytest.raises(ValueError, match='num_classes=20 but .* has 10'):
-        build_head(20, loss_cfg)
+        build_bbox_head(20, loss_cfg)
