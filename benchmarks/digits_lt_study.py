@@ -11,7 +11,8 @@ lr 0.1, batch 32, x0.1 at 80 % and 90 % of the epochs, DRW from 80 %,
 one-pixel random shifts), so a run takes about a second. Plain
 cross-entropy (CE) is the reference; the decoupled methods (post-hoc logit
 adjustment, tau-norm, NCM, cRT, LWS, BAGS) start from the CE run of the
-same seed, MiSLAS from the CE + mixup run.
+same seed, MiSLAS from the CE + mixup run. CB sigmoid and CB focal start
+their classifier bias at -log(C - 1) and do not decay it, as their authors.
 
 The second stages follow the authors' recipes: cRT, LWS and MiSLAS train
 10 epochs with cosine decay on lt_mm.ClassAwareSampler batches (round robin
@@ -30,6 +31,7 @@ medium / few (< 10) shot accuracy, the digits configs' thresholds.
 """
 import argparse
 import copy
+import math
 
 import numpy as np
 import torch
@@ -67,6 +69,8 @@ ONE_STAGE = {
     'Equilibrium (LOCE)': (dict(type='lt_mm.ClsEquilibriumLoss'), False),
     'CE + mixup': (dict(type='CrossEntropyLoss'), False),
 }
+# sigmoid classifiers that start at the prior 1 / C, bias undecayed
+SIGMOID_PRIOR = ('CB sigmoid', 'CB focal')
 DECOUPLED = ('Post-hoc LA', 'tau-norm', 'NCM', 'cRT', 'cRT (eval BN)', 'LWS',
              'LWS (eval BN)', 'BAGS', 'MiSLAS', 'MiSLAS (eval BN)')
 
@@ -116,10 +120,11 @@ def batches(num, batch_size, gen, sampler=None, epoch=0):
 def train(backbone, head, loss_fn, x, y, epochs, gen, lr=0.1, params=None,
           sampler=None, drw_epoch=None, augment=None, mixup=False,
           backbone_train=True, cosine=False):
-    """SGD over ``params`` (default: backbone and head). ``backbone_train``
-    False keeps the backbone in eval mode (frozen BatchNorm statistics);
-    ``mixup`` mixes each batch with a shuffled copy by lam ~ Beta(1, 1)
-    (MiSLAS methods.py L8-L28)."""
+    """SGD over ``params`` (tensors or parameter groups; default: backbone
+    and head), weight decay 5e-4 unless a group says otherwise.
+    ``backbone_train`` False keeps the backbone in eval mode (frozen
+    BatchNorm statistics); ``mixup`` mixes each batch with a shuffled copy
+    by lam ~ Beta(1, 1) (MiSLAS methods.py L8-L28)."""
     params = params if params is not None else [
         p for m in (backbone, head) for p in m.parameters()
     ]
@@ -193,10 +198,19 @@ def run_seed(seed, epochs, only=None):
         backbone = Backbone()
         head_cls = CosineClsHead if cosine else LinearClsHeadForStudy
         head = head_cls(num_classes=NUM_CLASSES, in_channels=64)
+        params = None
         if not cosine:  # LinearClsHead's init_cfg, without its log lines
             nn.init.normal_(head.fc.weight, std=0.01)
             nn.init.zeros_(head.fc.bias)
-        train(backbone, head, loss_fn, x, y, epochs, gen,
+        if name in SIGMOID_PRIOR:
+            # richardaecn/class-balanced-loss src/model_base.py L188-L197
+            # (bias -log(C - 1)), src/cifar_main.py L348-L351 (no decay)
+            nn.init.constant_(head.fc.bias, -math.log(NUM_CLASSES - 1))
+            params = [
+                dict(params=[*backbone.parameters(), head.fc.weight]),
+                dict(params=[head.fc.bias], weight_decay=0.0)
+            ]
+        train(backbone, head, loss_fn, x, y, epochs, gen, params=params,
               drw_epoch=int(0.8 * epochs), augment=shift,
               mixup=name == 'CE + mixup')
         results[name] = score(predict(backbone, head, xt))
