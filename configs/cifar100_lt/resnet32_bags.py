@@ -17,6 +17,9 @@ _base_ = './resnet32_crt.py'
 
 train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
+# the frozen backbone keeps its BatchNorm statistics (eval mode), as in
+# BAGS's detection recipe; cRT's stage lets them shift instead
+optim_wrapper = dict(paramwise_cfg=dict(frozen_mode='eval'))
 
 model = dict(
     head=dict(

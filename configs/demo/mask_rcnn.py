@@ -84,3 +84,5 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
+# the README's demo tables were trained with this seed
+randomness = dict(seed=0)
