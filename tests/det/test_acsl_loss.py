@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import ConfigDict
 
 from lt_mm.core import ClassStatistics
 from lt_mm.core.losses.acsl import acsl_weights
 from lt_mm.det import AdaptiveClassSuppressionLoss
-from .loss_helpers import lvis_batch
+from .loss_helpers import build_bbox_head, lvis_batch
 
 
 def stats_with_frequency(frequency):
@@ -106,21 +107,12 @@ def test_a_class_ranks_its_detections_by_sigmoid_of_its_logit(gated):
     sigmoid(2) = 0.881 > sigmoid(1) = 0.731, as in the authors' scoring
     (CASIA-IVA-Lab/ACSL, mmdet/models/bbox_heads/bbox_head.py L158-L159).
     Objectness gating would reverse them: 0.881 * 0.047 < 0.731 * 0.953."""
-    from mmdet.registry import MODELS
-    from mmengine.config import ConfigDict
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet')
-    head = MODELS.build(
+    head = build_bbox_head(
+        2,
         dict(
-            type='Shared2FCBBoxHead',
-            in_channels=8,
-            fc_out_channels=16,
-            roi_feat_size=7,
+            type='lt_mm.AdaptiveClassSuppressionLoss',
             num_classes=2,
-            loss_cls=dict(
-                type='lt_mm.AdaptiveClassSuppressionLoss',
-                num_classes=2,
-                objectness_gated_scores=gated)))
+            objectness_gated_scores=gated))
     rois = torch.tensor([[0, 0, 0, 10, 10], [0, 50, 50, 60, 60]]).float()
     cls_score = torch.tensor([[2.0, -10.0, 3.0], [1.0, -10.0, -3.0]])
     result, = head.predict_by_feat(
