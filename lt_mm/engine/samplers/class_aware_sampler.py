@@ -75,12 +75,7 @@ class ClassAwareSampler(ResamplingSampler):
         self.classes = classes
         self.class_samples: List[np.ndarray] = np.split(
             owners[order], starts[1:])
-        if num_samples is None:
-            num_samples = len(self.offsets) - 1
-        if num_samples <= 0:
-            raise ValueError(
-                f'num_samples must be positive, got {num_samples}')
-        self.epoch_length = int(num_samples)
+        self.init_epoch_length(num_samples)
 
     def draw_epoch(self, rng: np.random.Generator) -> np.ndarray:
         k = self.num_samples_cls

@@ -51,12 +51,7 @@ class ClassWeightedSampler(ResamplingSampler):
         self.class_counts = class_sample_counts(self.labels, self.offsets)
         if not self.class_counts.any():
             raise ValueError('the dataset has no labelled sample to draw')
-        if num_samples is None:
-            num_samples = len(self.offsets) - 1
-        if num_samples <= 0:
-            raise ValueError(
-                f'num_samples must be positive, got {num_samples}')
-        self.epoch_length = int(num_samples)
+        self.init_epoch_length(num_samples)
 
     def class_weights(self) -> np.ndarray:
         """Probability of drawing each class in the current epoch."""

@@ -18,7 +18,8 @@ class ResamplingSampler(Sampler):
     equal lengths. The epoch length is fixed at construction because
     MMEngine's loops compute the number of iterations once.
 
-    Subclasses set ``self.epoch_length`` and implement :meth:`draw_epoch`.
+    Subclasses set ``self.epoch_length`` (:meth:`init_epoch_length` for a
+    ``num_samples`` argument) and implement :meth:`draw_epoch`.
     """
 
     def __init__(self, dataset, seed: Optional[int] = None) -> None:
@@ -31,6 +32,16 @@ class ResamplingSampler(Sampler):
         if len(self.offsets) == 1:
             raise ValueError('the dataset is empty')
         self.epoch_length = 0
+
+    def init_epoch_length(self, num_samples: Optional[int]) -> None:
+        """Fix the epoch at ``num_samples`` draws over all ranks, one per
+        sample of the dataset when None."""
+        if num_samples is None:
+            num_samples = len(self.offsets) - 1
+        if num_samples <= 0:
+            raise ValueError(
+                f'num_samples must be positive, got {num_samples}')
+        self.epoch_length = int(num_samples)
 
     def draw_epoch(self, rng: np.random.Generator) -> np.ndarray:
         """Dataset indices of the whole epoch (all ranks), ``epoch_length``
