@@ -9,10 +9,11 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook'))
-# Hands the training set's class statistics to the losses and heads that
-# use them; does nothing for a model without such modules.
-custom_hooks = [dict(type='lt_mm.ClassStatisticsHook')]
+    visualization=dict(type='DetVisualizationHook'),
+    # Hands the training set's class statistics to the losses and heads that
+    # use them; does nothing for a model without such modules. A default hook
+    # (merged by key), so configs that set custom_hooks keep it.
+    class_statistics=dict(type='lt_mm.ClassStatisticsHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

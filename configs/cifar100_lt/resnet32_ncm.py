@@ -12,7 +12,4 @@ _base_ = './resnet32_ce.py'
 # the head keeps the base's num_classes and in_channels; its loss is unused
 model = dict(head=dict(type='lt_mm.NCMClsHead'))
 
-custom_hooks = [
-    dict(type='lt_mm.ClassStatisticsHook'),
-    dict(type='lt_mm.NCMHook'),
-]
+custom_hooks = [dict(type='lt_mm.NCMHook')]

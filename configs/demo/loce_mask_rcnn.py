@@ -20,7 +20,4 @@ optim_wrapper = dict(
         'rpn_head', 'roi_head.bbox_head.fc_cls', 'roi_head.bbox_head.fc_reg',
         'roi_head.mask_head'
     ]))
-custom_hooks = [
-    dict(type='lt_mm.ClassStatisticsHook'),
-    dict(type='lt_mm.FeatureMemoryInitHook')
-]
+custom_hooks = [dict(type='lt_mm.FeatureMemoryInitHook')]

@@ -18,7 +18,4 @@ param_scheduler = [
 train_cfg = dict(max_epochs=10, val_interval=10)
 default_hooks = dict(checkpoint=dict(interval=10))
 
-custom_hooks = [
-    dict(type='lt_mm.ClassStatisticsHook'),
-    dict(type='lt_mm.ResetClassifierHook', modules=['head.fc']),
-]
+custom_hooks = [dict(type='lt_mm.ResetClassifierHook', modules=['head.fc'])]

@@ -10,7 +10,4 @@ model = dict(
         loss=dict(
             type='lt_mm.LDAMLoss', num_classes=10, max_m=0.5, scale=30.0)))
 
-custom_hooks = [
-    dict(type='lt_mm.ClassStatisticsHook'),
-    dict(type='lt_mm.DRWHook', start_epoch=16, beta=0.9999),
-]
+custom_hooks = [dict(type='lt_mm.DRWHook', start_epoch=16, beta=0.9999)]

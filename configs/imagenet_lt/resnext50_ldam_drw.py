@@ -17,7 +17,4 @@ model = dict(
             type='lt_mm.LDAMLoss', num_classes=1000, max_m=0.5,
             scale=30.0)))
 
-custom_hooks = [
-    dict(type='lt_mm.ClassStatisticsHook'),
-    dict(type='lt_mm.DRWHook', start_epoch=72, beta=0.9999),
-]
+custom_hooks = [dict(type='lt_mm.DRWHook', start_epoch=72, beta=0.9999)]

@@ -50,7 +50,4 @@ param_scheduler = [
 # Before the first step a class-balanced pass (5 images of every class per
 # GPU, queue_size // 16 as in the authors' code) fills every class's queue
 # and warms the mean scores, as the authors' initialiser does.
-custom_hooks = [
-    dict(type='lt_mm.ClassStatisticsHook'),
-    dict(type='lt_mm.FeatureMemoryInitHook')
-]
+custom_hooks = [dict(type='lt_mm.FeatureMemoryInitHook')]

@@ -28,7 +28,8 @@ def test_config_builds_a_model_of_the_dataset(path):
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(osp.join(ROOT, path))
     assert cfg.default_scope == 'mmpretrain'
-    assert dict(type='lt_mm.ClassStatisticsHook') in cfg.custom_hooks
+    assert cfg.default_hooks.class_statistics == dict(
+        type='lt_mm.ClassStatisticsHook')
     num_classes, shape = CONFIGS[path]
     assert cfg.data_preprocessor.num_classes == num_classes
     # The metric counts the very training set that is trained on.

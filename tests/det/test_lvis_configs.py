@@ -158,3 +158,17 @@ def test_demo_configs_mirror_the_lvis_ones(name):
     assert sampler.type == lvis_sampler.type  # repeat_thr is the demo's own
     assert sampler.get('rounding') == lvis_sampler.get('rounding')
     assert 'init_cfg' not in cfg.model.roi_head.bbox_head
+
+
+@pytest.mark.parametrize('path', [
+    'lvis/loce_mask_rcnn_r50.py', 'demo/loce_mask_rcnn.py',
+    'lvis/seesaw_mask_rcnn_r50.py', 'demo/mask_rcnn.py'
+])
+def test_class_statistics_hook_survives_custom_hooks(path):
+    """LOCE sets its own custom_hooks; the statistics hook is a default hook
+    (merged by key), so it stays without being restated."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', path))
+    assert cfg.default_hooks.class_statistics == dict(
+        type='lt_mm.ClassStatisticsHook')
+    assert all(h.type != 'lt_mm.ClassStatisticsHook'
+               for h in cfg.get('custom_hooks', []))

@@ -105,7 +105,7 @@ def baseline(tmp_path_factory):
 
 def test_ldam_drw_trains_with_deferred_reweighting(tmp_path):
     output = train('configs/digits_lt/ldam_drw.py', tmp_path,
-                   'train_cfg.max_epochs=2', 'custom_hooks.1.start_epoch=1')
+                   'train_cfg.max_epochs=2', 'custom_hooks.0.start_epoch=1')
     assert 'DRW: class-balanced weights (beta 0.9999) from epoch 2' in output
     assert 'handed to head.loss_module' in output
     assert 0 <= top1(output) <= 100
