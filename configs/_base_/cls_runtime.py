@@ -14,7 +14,10 @@ default_hooks = dict(
     # Hands the training set's class statistics to the losses and heads that
     # use them; does nothing for a model without such modules. A default hook
     # (merged by key), so configs that set custom_hooks keep it.
-    class_statistics=dict(type='lt_mm.ClassStatisticsHook'))
+    class_statistics=dict(type='lt_mm.ClassStatisticsHook'),
+    # Modules whose parameters are all frozen (decoupled second stages) stay
+    # in eval mode while the rest trains.
+    frozen_modules_eval=dict(type='lt_mm.FrozenModulesEvalHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

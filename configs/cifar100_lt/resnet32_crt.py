@@ -17,10 +17,13 @@ train_dataloader = dict(
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4),
-    paramwise_cfg=dict(trainable=['head'], frozen_mode='train'))
+    paramwise_cfg=dict(trainable=['head']))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]
 train_cfg = dict(max_epochs=10, val_interval=10)
+# the frozen backbone follows the runner's train mode (its BatchNorm
+# statistics shift to the re-sampled batches)
+default_hooks = dict(frozen_modules_eval=None)
 
 custom_hooks = [dict(type='lt_mm.ResetClassifierHook', modules=['head.fc'])]

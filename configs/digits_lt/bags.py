@@ -9,7 +9,9 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
 # the frozen backbone keeps its BatchNorm statistics (eval mode), as in
 # BAGS's detection recipe; cRT's stage lets them shift instead
-optim_wrapper = dict(paramwise_cfg=dict(frozen_mode='eval'))
+default_hooks = dict(
+    frozen_modules_eval=dict(
+        _delete_=True, type='lt_mm.FrozenModulesEvalHook'))
 
 model = dict(
     head=dict(

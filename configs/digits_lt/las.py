@@ -25,10 +25,12 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4),
     paramwise_cfg=dict(
         trainable=['head'],
-        frozen_mode='train',
         custom_keys={'head.fc': dict(lr_mult=0.2)}))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]
 train_cfg = dict(max_epochs=10, val_interval=10)
-default_hooks = dict(checkpoint=dict(interval=10))
+# the frozen backbone follows the runner's train mode (its BatchNorm
+# statistics shift to the re-sampled batches)
+default_hooks = dict(
+    checkpoint=dict(interval=10), frozen_modules_eval=None)

@@ -13,9 +13,12 @@ train_dataloader = dict(
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0),
-    paramwise_cfg=dict(trainable=['head.scales'], frozen_mode='train'))
+    paramwise_cfg=dict(trainable=['head.scales']))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=0)
 ]
 train_cfg = dict(max_epochs=10, val_interval=10)
-default_hooks = dict(checkpoint=dict(interval=10))
+# the frozen backbone follows the runner's train mode (its BatchNorm
+# statistics shift to the re-sampled batches)
+default_hooks = dict(
+    checkpoint=dict(interval=10), frozen_modules_eval=None)

@@ -5,6 +5,7 @@ from .class_statistics_hook import (ClassStatisticsHook,
 from .cpu_distributed_data_parallel import CPUDistributedDataParallel
 from .decoupled_optim_wrapper_constructor import \
     DecoupledOptimWrapperConstructor
+from .frozen_modules_eval_hook import FrozenModulesEvalHook
 from .samplers import (ClassAwareSampler, ClassBalancedSampler,
                        ClassWeightedSampler, ProgressiveSampler,
                        RepeatFactorSampler, ReversedSampler,
@@ -13,7 +14,8 @@ from .samplers import (ClassAwareSampler, ClassBalancedSampler,
 __all__ = [
     'CPUDistributedDataParallel', 'ClassAwareSampler',
     'ClassBalancedSampler', 'ClassStatisticsHook', 'ClassWeightedSampler',
-    'DecoupledOptimWrapperConstructor', 'ProgressiveSampler',
+    'DecoupledOptimWrapperConstructor', 'FrozenModulesEvalHook',
+    'ProgressiveSampler',
     'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
     'dataset_class_statistics'
 ]

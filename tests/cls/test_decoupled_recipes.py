@@ -67,7 +67,7 @@ def test_second_stages_use_the_authors_sampler_and_train_mode(path):
     cfg = load(path)
     assert cfg.train_dataloader.sampler == dict(
         type='lt_mm.ClassAwareSampler', num_samples_cls=4)
-    assert cfg.optim_wrapper.paramwise_cfg.frozen_mode == 'train'
+    assert cfg.default_hooks.frozen_modules_eval is None
 
 
 def mislas_stage1_lr(epoch, base=0.1):

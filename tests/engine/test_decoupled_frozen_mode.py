@@ -1,11 +1,12 @@
-"""DecoupledOptimWrapperConstructor's ``frozen_mode='train'``: the frozen
-backbone stays in train mode, as the authors of cRT / LWS train their second
+"""A decoupled stage without ``default_hooks.frozen_modules_eval``: the
+frozen backbone stays in train mode, as the authors of cRT / LWS train their second
 stage (facebookresearch/classifier-balancing, run_networks.py L115-L120
 freeze the feature model's parameters, L247-L249 put every network in train
 mode each epoch) and as MiSLAS' ``shift_bn`` (dvlab-research/MiSLAS,
 train_stage2.py L309-L313: ``model.train()`` for the frozen feature
 extractor, whose forward runs under ``torch.no_grad()``, L341-L347)."""
-import pytest
+from types import SimpleNamespace
+
 import torch
 import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
@@ -42,7 +43,7 @@ def test_train_mode_shifts_the_frozen_batchnorm_statistics():
     behaviour (eval mode) leaves the statistics at (0, 0) / (1, 1)."""
     model = TinyClassifier()
     frozen = {k: v.clone() for k, v in model.backbone.named_parameters()}
-    wrapper = build(model, frozen_mode='train')
+    wrapper = build(model)  # and no FrozenModulesEvalHook
     assert [n for n, p in model.named_parameters() if p.requires_grad] == \
         ['head.weight', 'head.bias']
     model.train()  # what the runner does every epoch
@@ -59,15 +60,25 @@ def test_train_mode_shifts_the_frozen_batchnorm_statistics():
     assert not torch.equal(model.head.weight, head_before)
 
 
-def test_eval_mode_stays_the_default():
+def test_eval_mode_stays_the_default_of_the_runtime_bases():
+    """Both runtime bases carry the hook; with it the frozen BatchNorm keeps
+    eval mode and its statistics."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from lt_mm.engine import FrozenModulesEvalHook
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    for base in ('default_runtime.py', 'cls_runtime.py'):
+        cfg = Config.fromfile(osp.join(root, 'configs', '_base_', base))
+        assert cfg.default_hooks.frozen_modules_eval == dict(
+            type='lt_mm.FrozenModulesEvalHook')
     model = TinyClassifier()
     build(model)
+    runner, hook = SimpleNamespace(model=model), FrozenModulesEvalHook()
+    hook.before_train(runner)
     model.train()
+    hook.before_train_iter(runner, 0)
     assert not model.backbone[1].training
     model(torch.randn(4, 2))
     assert torch.equal(model.backbone[1].running_mean, torch.zeros(2))
-
-
-def test_bad_frozen_mode_is_an_error():
-    with pytest.raises(ValueError, match="frozen_mode'] must be one of"):
-        build(TinyClassifier(), frozen_mode='frozen')

@@ -1,7 +1,12 @@
+from types import SimpleNamespace
+
 import pytest
 import torch
 import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
+
+from lt_mm.engine.frozen_modules_eval_hook import (FrozenModulesEvalHook,
+                                                  frozen_modules)
 
 
 class TinyClassifier(nn.Module):
@@ -35,8 +40,16 @@ def test_only_named_parts_train_and_frozen_modules_stay_in_eval():
         id(p) for p in model.head[1].parameters()}
     assert [n for n, p in model.named_parameters() if p.requires_grad] == \
         ['head.1.weight', 'head.1.bias']
+    # the constructor leaves the model's mode to the runner and the hook
+    assert model.training and model.backbone[1].training
+    assert type(model).train is nn.Module.train and \
+        'train' not in vars(model.backbone)
 
-    model.train()  # what the runner does every epoch
+    runner = SimpleNamespace(model=model)
+    hook = FrozenModulesEvalHook()
+    hook.before_train(runner)
+    model.train()  # what the runner does every epoch / iteration
+    hook.before_train_iter(runner, 0)
     assert not model.backbone.training and not model.backbone[1].training
     assert not model.head.scale.training
     assert model.training and model.head.training and model.head[0].training
@@ -46,6 +59,19 @@ def test_only_named_parts_train_and_frozen_modules_stay_in_eval():
     after = model.state_dict()
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed == {'head.1.weight', 'head.1.bias'}  # BN stats included
+
+
+def test_frozen_modules_are_the_outermost_all_frozen_ones():
+    model = TinyClassifier()
+    build(model, ['head.1'])
+    assert frozen_modules(model) == [model.backbone, model.head.scale]
+    model = TinyClassifier()
+    assert frozen_modules(model) == []  # nothing frozen: nothing changes
+
+
+def test_the_removed_frozen_mode_option_names_its_new_place():
+    with pytest.raises(ValueError, match='default_hooks.frozen_modules_eval'):
+        build(TinyClassifier(), ['head'], frozen_mode='train')
 
 
 def test_other_paramwise_options_apply_to_the_trainable_parameters():
