@@ -47,6 +47,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..category_order import categories_by_id
 from ..class_statistics import FREQUENCY_GROUPS
 
 #: lvis-api's area ranges (``Params.area_rng``), in pixels^2.
@@ -85,8 +86,11 @@ class LVISGroundTruth:
                 raise ValueError(f'the LVIS annotation file has no "{key}"')
         self.dataset = dataset
         self.imgs = {img['id']: img for img in dataset['images']}
-        self.cats = {cat['id']: cat for cat in dataset['categories']}
-        self.cat_ids = np.array(sorted(self.cats), dtype=np.int64)
+        # Column k of every per-category array is label k of the model: the
+        # order lt_mm.LVISDataset labels its instances in.
+        categories = categories_by_id(dataset['categories'])
+        self.cats = {cat['id']: cat for cat in categories}
+        self.cat_ids = np.array(list(self.cats), dtype=np.int64)
         self._cat_col = {c: k for k, c in enumerate(self.cat_ids.tolist())}
         if not len(self.cat_ids):
             raise ValueError('the LVIS annotation file has no categories')

@@ -1,5 +1,6 @@
 from mmdet.datasets import LVISV1Dataset
 
+from lt_mm.core.category_order import categories_by_id
 from lt_mm.engine.samplers.dataset_labels import LabelIndexCacheMixin
 from lt_mm.registry import DATASETS
 
@@ -12,15 +13,22 @@ class LVISDataset(LabelIndexCacheMixin, LVISV1Dataset):
 
     mmdet's ``LVISV1Dataset`` hard-codes the 1203 LVIS v1 names and drops the
     categories' statistics after loading. This one takes the class names from
-    the file's categories (sorted by id), so LVIS v1, v0.5, subsets and the
-    demo set load with one class, and keeps each category's ``frequency``,
-    ``image_count`` and ``instance_count`` in ``metainfo`` for
+    the file's categories, so LVIS v1, v0.5, subsets and the demo set load
+    with one class, and keeps each category's ``frequency``, ``image_count``
+    and ``instance_count`` in ``metainfo`` for
     :class:`lt_mm.ClassStatisticsHook` and per-frequency evaluation.
 
-    ``metainfo=dict(classes=...)`` may still name the classes; their number
-    must then match the file. Every image's labels are read once before the
-    data infos are serialised (:class:`LabelIndexCacheMixin`), so samplers
-    and class statistics build without unpickling them again.
+    Label k is the category with the k-th smallest id
+    (:func:`lt_mm.core.category_order.categories_by_id`), for the instances'
+    ``bbox_label``, ``cat_ids``, ``cat2label`` and every per-class metainfo
+    field alike, whatever order the file lists its categories in;
+    :class:`lt_mm.LVISMetric` maps labels back to ids the same way.
+
+    ``metainfo=dict(classes=...)`` may still name the classes, in that
+    order; their number must then match the file. Every image's labels are
+    read once before the data infos are serialised
+    (:class:`LabelIndexCacheMixin`), so samplers and class statistics build
+    without unpickling them again.
     """
     METAINFO = dict(classes=None, palette='random')
 
@@ -30,11 +38,15 @@ class LVISDataset(LabelIndexCacheMixin, LVISV1Dataset):
         super().__init__(*args, metainfo=metainfo, **kwargs)
 
     def parse_data_info(self, raw_data_info: dict) -> dict:
-        # The parent loads the file into ``self.lvis`` and deletes it when it
-        # is done; keep the categories meanwhile instead of reading it twice.
+        # The parent loads the file into ``self.lvis``, sets ``cat2label``
+        # in the file's order, then parses every image and deletes
+        # ``self.lvis``. The first image is the one point in between: keep
+        # the categories and put the labels in id order before any is made.
         if self._categories is None:
-            self._categories = sorted(
-                self.lvis.dataset['categories'], key=lambda c: c['id'])
+            self._categories = categories_by_id(
+                self.lvis.dataset['categories'], source=f"'{self.ann_file}'")
+            self.cat_ids = [c['id'] for c in self._categories]
+            self.cat2label = {c: k for k, c in enumerate(self.cat_ids)}
         return super().parse_data_info(raw_data_info)
 
     def load_data_list(self) -> list:
