@@ -1,4 +1,5 @@
-"""LVIS box and mask AP for mmdet 3.x runners, exact and fast."""
+"""LVIS box and mask AP and proposal recall for mmdet 3.x runners, exact and
+fast."""
 import json
 import os
 import os.path as osp
@@ -12,12 +13,14 @@ from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
 from lt_mm.core.evaluation import (LVISDetections, LVISGroundTruth,
-                                   group_means, lvis_evaluate,
-                                   per_class_table, top_per_category,
+                                   default_iou_thrs, group_means,
+                                   lvis_evaluate, per_class_table,
+                                   proposal_recall, top_per_category,
                                    write_per_class_table)
 from lt_mm.registry import METRICS
 
 _AP_ITEMS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
+_METRICS = ('bbox', 'segm', 'proposal', 'proposal_fast')
 
 
 def _encode_masks(masks) -> List[dict]:
@@ -40,7 +43,8 @@ def _to_numpy(x) -> np.ndarray:
 
 @METRICS.register_module()
 class LVISMetric(BaseMetric):
-    """LVIS v1 box / mask AP: a drop-in for mmdet's ``LVISMetric``.
+    """LVIS v1 box / mask AP and proposal recall: a drop-in for mmdet's
+    ``LVISMetric``.
 
     It evaluates the LVIS way (Gupta et al., CVPR 2019): per image only
     categories verified there count (annotated, or in ``neg_category_ids``),
@@ -50,32 +54,66 @@ class LVISMetric(BaseMetric):
     ``lvis/bbox_AP``, ``lvis/segm_APr``, ``lvis/bbox_AR@300``, ...), equal
     to lvis-api's figures (see :mod:`lt_mm.core.evaluation.lvis_eval`).
 
+    The metrics, and their keys, are mmdet's:
+
+    * 'bbox', 'segm': ``{iou_type}_{item}`` for each of ``metric_items``;
+      with ``classwise``, also ``{name}_precision``, the AP (IoU 0.50:0.95,
+      all areas) of each category, NaN for one without ground truth in the
+      evaluated images (of the last of 'bbox' / 'segm' when both are asked,
+      as in mmdet);
+    * 'proposal': AR@300, ARs@300, ARm@300, ARl@300 (unprefixed keys) of the
+      box evaluation, categories included. mmdet sets ``useCats = 0`` and
+      ``maxDets`` on lvis-api's parameters, which lvis-api does not read (it
+      reads ``use_cats`` and ``max_dets``), so its 'proposal' figures are
+      those of the 'bbox' evaluation; these are the same;
+    * 'proposal_fast': ``AR@{N}`` for N in ``proposal_nums``, class-agnostic
+      recall of the N best-scored proposals against all ground-truth boxes
+      of the image, averaged over ``iou_thrs`` (mmdet's ``eval_recalls``;
+      see :mod:`lt_mm.core.evaluation.proposal_recall`); it needs no
+      labels.
+
     Differences from mmdet's metric, on purpose:
 
     * only the images that were processed are evaluated (mmdet scores a
-      dataloader subset against the whole annotation file), and an image or
-      category unknown to the annotation file is an error that names it;
+      dataloader subset against the whole annotation file, and its
+      'proposal_fast' pairs the i-th result with the i-th image of the
+      file), and an image or category unknown to the annotation file is an
+      error that names it;
     * detections stay in memory: no JSON is written and read back unless
       ``outfile_prefix`` asks for the result files;
-    * the figures are not rounded to 3 decimals;
-    * ``metric`` is 'bbox' and/or 'segm' (proposal recall stays with mmdet's
-      metric), and ``ann_file`` is required: LVIS evaluation needs each
-      image's negative / not-exhaustive lists and each category's frequency.
+    * the figures are not rounded to 3 decimals, and 'bbox' / 'segm' also
+      report AR@300;
+    * ``iou_thrs`` apply to 'bbox' / 'segm' / 'proposal' too, as its
+      description in mmdet says (mmdet passes them to 'proposal_fast'
+      only);
+    * 'proposal_fast' ranks each image's proposals by score first (stable,
+      so the usual score-sorted output keeps its order; mmdet takes them in
+      the given order);
+    * no detections give AP 0 (mmdet returns no figures); ``format_only``
+      without ``outfile_prefix`` is a ValueError (mmdet: an assert);
+    * ``ann_file`` is required: LVIS evaluation needs each image's negative
+      / not-exhaustive lists and each category's frequency.
 
     Args:
         ann_file (str): LVIS annotation file (e.g. lvis_v1_val.json).
-        metric (str | list[str]): 'bbox', 'segm' or both. Defaults to 'bbox'.
-        classwise (bool): Log a per-class table (AP, AP50, training images,
-            frequency group). Defaults to False.
-        iou_thrs (float | list[float], optional): IoU thresholds; defaults
-            to 0.50:0.05:0.95.
+        metric (str | list[str]): 'bbox', 'segm', 'proposal' or
+            'proposal_fast', or several. Defaults to 'bbox'.
+        classwise (bool): Report each category's AP
+            (``{name}_precision``) and log a per-class table (AP, AP50,
+            training images, frequency group). Defaults to False.
+        proposal_nums (Sequence[int]): The N of the AR@N that
+            'proposal_fast' reports. Defaults to (100, 300, 1000).
+        iou_thrs (float | list[float], optional): IoU thresholds, in (0, 1];
+            read back as given. Defaults to 0.50:0.05:0.95.
         metric_items (list[str], optional): Figures to report, from AP, AP50,
             AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300,
-            ARl@300 (``@300`` is ``@max_dets``). Defaults to the first ten.
+            ARl@300 (``@300`` is ``@max_dets``). Defaults to the first ten
+            for 'bbox' / 'segm' and the last four for 'proposal'.
         format_only (bool): Only write the result files (needs
             ``outfile_prefix``). Defaults to False.
-        outfile_prefix (str, optional): Write ``{prefix}.bbox.json`` /
-            ``{prefix}.segm.json`` in the LVIS result format.
+        outfile_prefix (str, optional): Write ``{prefix}.bbox.json`` (for
+            'bbox', 'proposal' and 'proposal_fast') / ``{prefix}.segm.json``
+            in the LVIS result format.
         per_class_prefix (str, optional): Write the per-class table of each
             IoU type to ``{prefix}_{iou_type}.csv`` and ``.json`` (category,
             frequency group, training image and instance counts, AP, AP50);
@@ -105,6 +143,7 @@ class LVISMetric(BaseMetric):
                  ann_file: Optional[str] = None,
                  metric: Union[str, List[str]] = 'bbox',
                  classwise: bool = False,
+                 proposal_nums: Sequence[int] = (100, 300, 1000),
                  iou_thrs: Optional[Union[float, Sequence[float]]] = None,
                  metric_items: Optional[Sequence[str]] = None,
                  format_only: bool = False,
@@ -123,9 +162,11 @@ class LVISMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.metrics = [metric] if isinstance(metric, str) else list(metric)
         for m in self.metrics:
-            if m not in ('bbox', 'segm'):
-                raise KeyError(f"metric must be 'bbox' or 'segm', got {m!r} "
-                               "(proposal recall: use mmdet's LVISMetric)")
+            if m not in _METRICS:
+                # mmdet's wording, which its tests match
+                raise KeyError(
+                    "metric should be one of 'bbox', 'segm', 'proposal', "
+                    f"'proposal_fast', but got {m}.")
         if ann_file is None:
             raise ValueError(
                 'LVISMetric needs ann_file: LVIS evaluation reads each '
@@ -143,15 +184,30 @@ class LVISMetric(BaseMetric):
         ar_items = tuple(f'AR{a}@{cap}' for a in ('', 's', 'm', 'l'))
         self._summary_name = dict(
             zip(_AP_ITEMS + ar_items, _AP_ITEMS + ('AR', 'ARs', 'ARm', 'ARl')))
-        if metric_items is None:
-            metric_items = _AP_ITEMS + ar_items[:1]
-        for item in metric_items:
+        for item in metric_items or ():
             if item not in self._summary_name:
                 raise KeyError(f'metric item {item!r} is not one of '
                                f'{list(self._summary_name)}')
-        self.metric_items = list(metric_items)
-        self.iou_thrs = None if iou_thrs is None else np.atleast_1d(
-            np.asarray(iou_thrs, dtype=np.float64))
+        self.metric_items = None if metric_items is None else list(
+            metric_items)
+        given = self.metric_items is not None
+        self._box_items = self.metric_items if given else list(
+            _AP_ITEMS + ar_items[:1])
+        self._proposal_items = self.metric_items if given else list(ar_items)
+        self.proposal_nums = list(proposal_nums)
+        if not self.proposal_nums or not all(
+                isinstance(n, (int, np.integer)) and n > 0
+                for n in self.proposal_nums):
+            raise ValueError('proposal_nums must be positive integers, got '
+                             f'{proposal_nums!r}')
+        # kept as given (mmdet's tests read it back); used as an array
+        self.iou_thrs = default_iou_thrs() if iou_thrs is None else iou_thrs
+        self._iou_thrs = np.atleast_1d(
+            np.asarray(self.iou_thrs, dtype=np.float64))
+        if self._iou_thrs.ndim != 1 or not len(self._iou_thrs) or (
+                self._iou_thrs <= 0).any() or (self._iou_thrs > 1).any():
+            raise ValueError(
+                f'iou_thrs must be IoU thresholds in (0, 1], got {iou_thrs!r}')
         self.classwise = classwise
         self.format_only = format_only
         if format_only and outfile_prefix is None:
@@ -191,8 +247,10 @@ class LVISMetric(BaseMetric):
             result = dict(
                 img_id=int(sample['img_id']),
                 bboxes=_to_numpy(pred['bboxes']).reshape(-1, 4),
-                scores=_to_numpy(pred['scores']).reshape(-1),
-                labels=_to_numpy(pred['labels']).reshape(-1))
+                scores=_to_numpy(pred['scores']).reshape(-1))
+            # class-agnostic proposals ('proposal_fast') need no labels
+            if 'labels' in pred:
+                result['labels'] = _to_numpy(pred['labels']).reshape(-1)
             if 'masks' in pred:
                 result['masks'] = _encode_masks(pred['masks'])
             # some detectors score masks apart from boxes
@@ -202,6 +260,11 @@ class LVISMetric(BaseMetric):
             self.results.append(result)
 
     def _detections(self, results: list, iou_type: str) -> LVISDetections:
+        if any('labels' not in r for r in results):
+            raise ValueError(
+                f'{iou_type} results need predicted labels; the model\'s '
+                "pred_instances have none (class-agnostic proposals: use "
+                "metric='proposal_fast')")
         num_cats = len(self.gt.cat_ids)
         sizes = [len(r['labels']) for r in results]
         labels = np.concatenate([r['labels'] for r in results] +
@@ -214,10 +277,11 @@ class LVISMetric(BaseMetric):
                 'and the annotation file disagree on the classes')
         boxes = np.concatenate([r['bboxes'] for r in results] +
                                [np.zeros((0, 4), np.float32)])
-        # x, y, w, h computed in the boxes' own dtype, as mmdet's result
-        # JSON (and so lvis-api) has them
+        # w, h in float64 from the boxes' values, as mmdet's result JSON
+        # (and so lvis-api) has them
+        boxes = boxes.astype(np.float64)
         boxes = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]],
-                               axis=1).astype(np.float64)
+                               axis=1)
         score_key = 'scores'
         segms = None
         if iou_type == 'segm':
@@ -277,44 +341,96 @@ class LVISMetric(BaseMetric):
 
         return on_progress
 
+    def _gt_boxes(self, img_id: int) -> np.ndarray:
+        """All ground-truth boxes of an image as x1, y1, x2, y2."""
+        boxes = np.array([a['bbox'] for a in self.gt.anns_by_img.get(
+            img_id, ())], dtype=np.float64).reshape(-1, 4)
+        boxes[:, 2:] += boxes[:, :2]
+        return boxes.astype(np.float32)
+
+    def _fast_recall(self, results: list) -> np.ndarray:
+        """AR@N of each of ``proposal_nums`` ('proposal_fast')."""
+        recalls = proposal_recall(
+            [self._gt_boxes(r['img_id']) for r in results],
+            [r['bboxes'] for r in results], self.proposal_nums,
+            self._iou_thrs, scores=[r['scores'] for r in results])
+        return recalls.mean(axis=1)
+
     def compute_metrics(self, results: list) -> Dict[str, float]:
         logger: MMLogger = MMLogger.get_current_instance()
         img_ids = sorted({r['img_id'] for r in results})
         self.gt.check_img_ids(img_ids)
         eval_results = OrderedDict()
-        for iou_type in self.metrics:
-            dets = self._detections(results, iou_type)
-            if self.outfile_prefix is not None:
-                path = self._write_results(dets, iou_type)
+        # 'proposal' is the box evaluation (see the class docstring): each
+        # IoU type is converted, written and evaluated once
+        iou_types = list(dict.fromkeys(
+            'segm' if m == 'segm' else 'bbox' for m in self.metrics
+            if m != 'proposal_fast'))
+        if self.outfile_prefix is not None and 'bbox' not in iou_types and \
+                all('labels' in r for r in results):
+            iou_types.append('bbox')  # mmdet writes it for proposal_fast too
+        dets = {t: self._detections(results, t) for t in iou_types}
+        if self.outfile_prefix is not None:
+            for iou_type, d in dets.items():
+                path = self._write_results(d, iou_type)
                 logger.info(f'{iou_type} results written to {path}')
-            if self.format_only:
+        if self.format_only:
+            return eval_results
+        evaluated = {}
+        for metric in self.metrics:
+            if metric == 'proposal_fast':
+                ar = self._fast_recall(results)
+                for num, value in zip(self.proposal_nums, ar.tolist()):
+                    eval_results[f'AR@{num}'] = value
+                logger.info('proposal_fast: ' + ', '.join(
+                    f'AR@{n}={v:.4f}' for n, v in zip(self.proposal_nums, ar)))
                 continue
-            logger.info(f'Evaluating {iou_type} on {len(img_ids)} images, '
-                        f'{len(dets)} detections...')
-            result = lvis_evaluate(
-                self.gt, dets, iou_type, img_ids=img_ids,
-                max_dets=-1 if self.fixed_ap else self.max_dets,
-                iou_thrs=self.iou_thrs,
-                on_progress=self._progress_callback(iou_type))
-            for item in self.metric_items:
+            iou_type = 'bbox' if metric == 'proposal' else metric
+            if iou_type not in evaluated:
+                evaluated[iou_type] = self._evaluate(
+                    dets[iou_type], iou_type, img_ids, logger)
+            result = evaluated[iou_type]
+            if metric == 'proposal':
+                for item in self._proposal_items:
+                    eval_results[item] = float(
+                        result.stats[self._summary_name[item]])
+                continue
+            for item in self._box_items:
                 eval_results[f'{iou_type}_{item}'] = float(
                     result.stats[self._summary_name[item]])
-            logger.info(f'{iou_type}: ' + ', '.join(
-                f'{k}={v:.4f}' for k, v in result.stats.items()))
             if self.classwise or self.per_class_prefix is not None:
-                rows = per_class_table(
-                    self.gt.cat_ids, self.gt.cat_names, self.gt.frequency,
-                    self.gt.image_counts, self.gt.instance_counts,
-                    result.per_class_ap(), result.per_class_ap(iou=0.5))
-                if self.classwise:
-                    logger.info(f'\n{iou_type} per-class AP:\n' +
-                                _format_table(rows))
-                if self.per_class_prefix is not None:
-                    paths = write_per_class_table(
-                        rows, f'{self.per_class_prefix}_{iou_type}')
-                    logger.info(f'{iou_type} per-class AP written to '
-                                f'{paths["csv"]} and {paths["json"]}')
+                self._per_class(result, iou_type, eval_results, logger)
         return eval_results
+
+    def _evaluate(self, dets: LVISDetections, iou_type: str,
+                  img_ids: List[int], logger: MMLogger):
+        logger.info(f'Evaluating {iou_type} on {len(img_ids)} images, '
+                    f'{len(dets)} detections...')
+        result = lvis_evaluate(
+            self.gt, dets, iou_type, img_ids=img_ids,
+            max_dets=-1 if self.fixed_ap else self.max_dets,
+            iou_thrs=self._iou_thrs,
+            on_progress=self._progress_callback(iou_type))
+        logger.info(f'{iou_type}: ' + ', '.join(
+            f'{k}={v:.4f}' for k, v in result.stats.items()))
+        return result
+
+    def _per_class(self, result, iou_type: str, eval_results: dict,
+                   logger: MMLogger) -> None:
+        rows = per_class_table(
+            self.gt.cat_ids, self.gt.cat_names, self.gt.frequency,
+            self.gt.image_counts, self.gt.instance_counts,
+            result.per_class_ap(), result.per_class_ap(iou=0.5))
+        if self.classwise:
+            # mmdet's keys: no IoU type, so with both 'segm' comes last
+            for row in rows:
+                eval_results[f'{row["name"]}_precision'] = float(row['AP'])
+            logger.info(f'\n{iou_type} per-class AP:\n' + _format_table(rows))
+        if self.per_class_prefix is not None:
+            paths = write_per_class_table(
+                rows, f'{self.per_class_prefix}_{iou_type}')
+            logger.info(f'{iou_type} per-class AP written to '
+                        f'{paths["csv"]} and {paths["json"]}')
 
 
 def _format_table(rows: Sequence[dict]) -> str:

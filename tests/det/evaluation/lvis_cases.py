@@ -4,6 +4,7 @@ import copy
 
 import numpy as np
 import pycocotools.mask as mask_utils
+import torch
 
 import lt_mm  # noqa: F401  (lvis-api needs the numpy alias patch)
 from lt_mm.core.evaluation import LVISDetections
@@ -80,6 +81,27 @@ def synthetic_detections(dataset, seed=0, dets_per_image=(0, 60),
         segms.append(rle)
     return LVISDetections(image_ids, np.array([r[1] for r in rows]),
                           np.array([r[2] for r in rows]), bboxes, segms)
+
+
+def data_samples(data, dets):
+    """mmdet data samples (xyxy boxes, label indices, full masks)."""
+    cat_ids = sorted(c['id'] for c in data['categories'])
+    samples = []
+    for img in data['images']:
+        k = np.flatnonzero(dets.image_ids == img['id'])
+        boxes = dets.bboxes[k].copy()
+        boxes[:, 2:] += boxes[:, :2]
+        masks = (mask_utils.decode([dets.segmentations[i] for i in k])
+                 if len(k) else np.zeros((img['height'], img['width'], 0)))
+        samples.append(dict(
+            img_id=img['id'], ori_shape=(img['height'], img['width']),
+            pred_instances=dict(
+                bboxes=torch.tensor(boxes, dtype=torch.float32),
+                scores=torch.tensor(dets.scores[k], dtype=torch.float32),
+                labels=torch.tensor(
+                    np.searchsorted(cat_ids, dets.category_ids[k])),
+                masks=torch.from_numpy(masks.transpose(2, 0, 1) > 0))))
+    return samples
 
 
 def to_lvis_results(dets, iou_type):

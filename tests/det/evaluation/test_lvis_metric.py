@@ -3,50 +3,16 @@ import json
 import math
 
 import numpy as np
-import pycocotools.mask as mask_utils
 import pytest
-import torch
 
 from lt_mm.core.evaluation import (SUMMARY_KEYS, LVISDetections,
                                    LVISGroundTruth, lvis_evaluate,
                                    read_per_class_table, top_per_category,
                                    top_per_image)
 from lt_mm.det import LVISMetric
-from .lvis_cases import lvis_api_eval, synthetic_detections
+from .lvis_cases import lvis_api_eval
 
 TOL = 1e-4
-
-
-@pytest.fixture(scope='module')
-def val_file(demo_data, tmp_path_factory):
-    """The demo val split with images scaled by 1, 2 or 4 (128 to 512 px),
-    so that small, medium and large objects all occur."""
-    with open(demo_data / 'annotations' / 'lvis_v1_val.json') as f:
-        data = json.load(f)
-    scale = {}
-    for n, img in enumerate(data['images']):
-        scale[img['id']] = s = (1, 2, 4)[n % 3]
-        img['height'] *= s
-        img['width'] *= s
-    for ann in data['annotations']:
-        s = scale[ann['image_id']]
-        ann['bbox'] = [s * v for v in ann['bbox']]
-        ann['segmentation'] = [[s * v for v in poly]
-                               for poly in ann['segmentation']]
-        ann['area'] *= s * s
-    path = tmp_path_factory.mktemp('lvis_eval') / 'val_scaled.json'
-    with open(path, 'w') as f:
-        json.dump(data, f)
-    return str(path), data
-
-
-@pytest.fixture(scope='module')
-def dets(val_file):
-    _, data = val_file
-    dets = synthetic_detections(data, seed=1)
-    # a class that is annotated but never detected
-    absent = data['annotations'][0]['category_id']
-    return dets.take(np.flatnonzero(dets.category_ids != absent))
 
 
 def assert_same_figures(stats, ref):
@@ -180,32 +146,6 @@ def test_engine_errors(val_file, dets):
                       'segm')
 
 
-def data_samples(data, dets):
-    """mmdet data samples (xyxy boxes, label indices, full masks)."""
-    cat_ids = sorted(c['id'] for c in data['categories'])
-    samples = []
-    for img in data['images']:
-        k = np.flatnonzero(dets.image_ids == img['id'])
-        boxes = dets.bboxes[k].copy()
-        boxes[:, 2:] += boxes[:, :2]
-        masks = (mask_utils.decode([dets.segmentations[i] for i in k])
-                 if len(k) else np.zeros((img['height'], img['width'], 0)))
-        samples.append(dict(
-            img_id=img['id'], ori_shape=(img['height'], img['width']),
-            pred_instances=dict(
-                bboxes=torch.tensor(boxes, dtype=torch.float32),
-                scores=torch.tensor(dets.scores[k], dtype=torch.float32),
-                labels=torch.tensor(
-                    np.searchsorted(cat_ids, dets.category_ids[k])),
-                masks=torch.from_numpy(masks.transpose(2, 0, 1) > 0))))
-    return samples
-
-
-@pytest.fixture(scope='module')
-def samples(val_file, dets):
-    return data_samples(val_file[1], dets)
-
-
 def run_metric(samples, **kwargs):
     metric = LVISMetric(**kwargs)
     metric.dataset_meta = {}
@@ -297,8 +237,8 @@ def test_metric_errors(val_file, samples):
     path, data = val_file
     with pytest.raises(ValueError, match='ann_file'):
         LVISMetric()
-    with pytest.raises(KeyError, match='proposal'):
-        LVISMetric(ann_file=path, metric='proposal')
+    with pytest.raises(KeyError, match="one of 'bbox', 'segm', 'proposal'"):
+        LVISMetric(ann_file=path, metric='recall')
     with pytest.raises(ValueError, match='outfile_prefix'):
         LVISMetric(ann_file=path, format_only=True)
     bad = [dict(samples[1], img_id=987654)]
