@@ -1,16 +1,14 @@
-# Runtime of the classification configs (mmpretrain 1.x).
-default_scope = 'mmpretrain'
+# Runtime of the classification configs: mmpretrain's, and lt_mm's hooks
+# (default_hooks is merged by key).
+_base_ = 'mmpretrain::_base_/default_runtime.py'
+
 # Registers lt_mm's components and host patches (checkpoint resume under
 # torch >= 2.6) also under mmpretrain's own tools.
 custom_imports = dict(imports=['lt_mm'], allow_failed_imports=False)
 
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='VisualizationHook', enable=False),
+    # every 10 epochs, the last 3 kept (the LT schedules run 90-200 epochs)
+    checkpoint=dict(interval=10, max_keep_ckpts=3),
     # Hands the training set's class statistics to the losses and heads that
     # use them; does nothing for a model without such modules. A default hook
     # (merged by key), so configs that set custom_hooks keep it.
@@ -18,16 +16,3 @@ default_hooks = dict(
     # Modules whose parameters are all frozen (decoupled second stages) stay
     # in eval mode while the rest trains.
     frozen_modules_eval=dict(type='lt_mm.FrozenModulesEvalHook'))
-
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
-
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=None, deterministic=False)

@@ -9,11 +9,7 @@
 # (oversample_thr=0.0 in configs/end2end/mask_rcnn_r50_8x2_1x.py L3).
 # lt_mm.EqualizationLoss starts the classifier bias at the prior
 # -log((1 - p) / p), p = 0.001, by itself.
-_base_ = [
-    '../_base_/models/mask_rcnn_r50_fpn.py',
-    '../_base_/datasets/lvis_v1_instance.py',
-    '../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py'
-]
+_base_ = './mask_rcnn_r50_random_1x.py'
 
 model = dict(
     roi_head=dict(

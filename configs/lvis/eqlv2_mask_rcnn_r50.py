@@ -6,11 +6,7 @@
 # sigmoid(z_obj)). Published: 23.7 mask AP (APr 14.9, APc 22.8, APf 28.6).
 # The loss starts all 1204 classifier biases at the prior -log((1 - p) / p),
 # p = 0.001, as the authors' bbox head does.
-_base_ = [
-    '../_base_/models/mask_rcnn_r50_fpn.py',
-    '../_base_/datasets/lvis_v1_instance.py',
-    '../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py'
-]
+_base_ = './mask_rcnn_r50_random_1x.py'
 
 model = dict(
     roi_head=dict(

@@ -3,11 +3,11 @@
 # training, 2x, with plain random sampling (no repeat factors, unlike
 # ./mask_rcnn_r50.py). ./loce_mask_rcnn_r50.py fine-tunes its last
 # checkpoint.
-_base_ = [
-    '../_base_/models/mask_rcnn_r50_fpn.py',
-    '../_base_/datasets/lvis_v1_instance.py',
-    '../_base_/schedules/schedule_2x.py', '../_base_/default_runtime.py'
-]
+_base_ = './mask_rcnn_r50.py'
+
+# the baseline's repeat factors off
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
 
 # the authors' "normed_mask" head
 model = dict(
