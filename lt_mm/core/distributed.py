@@ -3,6 +3,12 @@ import torch
 import torch.distributed as dist
 
 
+def is_distributed() -> bool:
+    """Whether a process group of more than one rank exists."""
+    return dist.is_available() and dist.is_initialized() and \
+        dist.get_world_size() > 1
+
+
 def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     """Sum ``tensor`` in place over all ranks when a process group exists.
 
@@ -10,7 +16,6 @@ def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     are added, so every rank holds the same values (and DDP's buffer
     broadcast from rank 0 changes nothing).
     """
-    if dist.is_available() and dist.is_initialized() and \
-            dist.get_world_size() > 1:
+    if is_distributed():
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
     return tensor

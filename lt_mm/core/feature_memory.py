@@ -14,6 +14,8 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from .finite_statistics import FiniteStatisticsGuard
+
 
 def inverse_score_probabilities(mean_score: torch.Tensor,
                                 eps: float = 1e-7) -> torch.Tensor:
@@ -66,6 +68,10 @@ class ClassFeatureMemory(nn.Module):
     device. They are not saved in checkpoints unless ``persistent`` (on LVIS
     they take 1203 x 80 x 256 x 7 x 7 floats, 4.8 GB), because they hold
     detached features of an earlier model; a resumed run refills them.
+    A sample whose feature or target holds a NaN or inf is not stored (it
+    would return at every draw); ``statistics_guard`` counts it, saved
+    with the queues, and the first is reported once
+    (:mod:`lt_mm.core.finite_statistics`).
 
     Args:
         num_classes (int): Number of classes C.
@@ -92,6 +98,8 @@ class ClassFeatureMemory(nn.Module):
         self.register_buffer('heads',
                              torch.zeros(num_classes, dtype=torch.long),
                              persistent)
+        self.statistics_guard = FiniteStatisticsGuard(
+            'LOCE feature memory (features, targets)', persistent)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # the saved queues have their allocated shape, not the empty one
@@ -122,6 +130,13 @@ class ClassFeatureMemory(nn.Module):
             return
         if labels.min() < 0 or labels.max() >= self.num_classes:
             raise ValueError(f'labels must lie in [0, {self.num_classes})')
+        keep = self.statistics_guard.finite_rows(features, targets)
+        self.statistics_guard.record(reduce=False)  # each rank its own
+        if not keep.all():
+            features, labels, targets = (features[keep], labels[keep],
+                                         targets[keep])
+            if len(labels) == 0:
+                return
         if self.features.dim() == 1:
             self.features = features.new_zeros(
                 (self.num_classes, self.queue_size, *features.shape[1:]))

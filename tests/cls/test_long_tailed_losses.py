@@ -334,7 +334,7 @@ def test_state_is_a_buffer_that_checkpoints_carry(name):
         fresh.eval()(z, labels), loss.eval()(z, labels))
     # the state follows the module to another device or dtype, and the
     # loss is computed where the logits are
-    assert [b.device for b in loss.to('cpu').buffers()] == [z.device]
+    assert {b.device for b in loss.to('cpu').buffers()} == {z.device}
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')

@@ -20,6 +20,7 @@ from mmengine.structures import InstanceData
 
 import lt_mm  # noqa: F401
 from lt_mm.core.feature_memory import ClassFeatureMemory
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard
 from lt_mm.det import EquilibriumLoss, FeatureMemoryInitHook, LOCERoIHead
 
 from .loss_helpers import build_roi_head
@@ -215,7 +216,10 @@ def test_prediction_is_the_standard_heads():
         dict(standard_cfg, train_cfg=model_cfg.train_cfg.rcnn,
              test_cfg=model_cfg.test_cfg.rcnn)).eval()
     missing = standard.load_state_dict(head.state_dict(), strict=False)
-    assert missing.unexpected_keys == ['mean_score']
+    assert missing.unexpected_keys == [
+        'mean_score', 'statistics_guard.updates',
+        'statistics_guard.skipped_rows'
+    ]
     x, proposals, samples = batch()
     with torch.no_grad():
         ours = head.predict(x, copy.deepcopy(proposals), samples)
@@ -250,7 +254,8 @@ def _mean_score_worker(rank, port, out):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=2)
     state = SimpleNamespace(num_classes=20, momentum=0.9,
-                            mean_score=torch.full((21, ), 0.01))
+                            mean_score=torch.full((21, ), 0.01),
+                            statistics_guard=FiniteStatisticsGuard('LOCE'))
     LOCERoIHead.update_mean_score(state, *_rank_results(rank))
     torch.save(state.mean_score, f'{out}.{rank}')
     dist.destroy_process_group()

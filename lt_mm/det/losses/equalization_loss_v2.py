@@ -3,8 +3,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from lt_mm.core import (all_reduce_sum, at_least_float32, class_weighted_bce,
+from lt_mm.core import (at_least_float32, class_weighted_bce,
                         eqlv2_gradient_sums, eqlv2_weights)
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard, zero_rows
 from lt_mm.registry import MODELS
 from .roi_classification_loss import ObjectnessSigmoidLoss
 
@@ -27,7 +28,11 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
 
     ``pos_grad`` and ``neg_grad`` are float64 buffers: checkpoints carry
     them, and each step's sums are all-reduced over ranks before they are
-    added (mmdet's port keeps per-GPU sums by default).
+    added (mmdet's port keeps per-GPU sums by default). A RoI with a NaN or
+    inf logit or weight is left out of the sums (the authors' add it, and
+    one NaN turns every weight into 1 for the rest of the run), counted in
+    ``statistics_guard`` and reported once
+    (:mod:`lt_mm.core.finite_statistics`).
 
     Args:
         num_classes (int): Foreground classes. Defaults to 1203.
@@ -60,6 +65,8 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
                              torch.zeros(num_classes, dtype=torch.float64))
         self.register_buffer('neg_grad',
                              torch.zeros(num_classes, dtype=torch.float64))
+        self.statistics_guard = FiniteStatisticsGuard(
+            f'{type(self).__name__} (pos_grad, neg_grad)')
 
     def class_weights(self, like: Tensor) -> Tensor:
         """(2, C + 1) positive and negative weights in ``like``'s dtype;
@@ -83,8 +90,12 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
             else label_weights.to(logits)
         loss, prob = class_weighted_bce(logits, labels, pos_w, neg_w)
         if self.training:
-            pos, neg = eqlv2_gradient_sums(prob, labels, pos_w, neg_w, row_w)
-            sums = all_reduce_sum(torch.stack([pos[:-1], neg[:-1]]).double())
-            self.pos_grad += sums[0]
-            self.neg_grad += sums[1]
+            keep = self.statistics_guard.finite_rows(logits, row_w)
+            pos, neg = eqlv2_gradient_sums(
+                zero_rows(prob, keep), labels, pos_w, neg_w,
+                zero_rows(row_w, keep))
+            pos, neg = self.statistics_guard.record(pos[:-1].double(),
+                                                    neg[:-1].double())
+            self.pos_grad += pos
+            self.neg_grad += neg
         return self.reduce_per_roi(loss, row_w, reduction, avg_factor)

@@ -6,7 +6,8 @@ from mmdet.models.losses import accuracy
 from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
-from lt_mm.core import all_reduce_sum, at_least_float32, seesaw_logits
+from lt_mm.core import at_least_float32, seesaw_logits
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard
 from lt_mm.registry import MODELS
 from .roi_classification_loss import RoIClassificationLoss
 
@@ -65,6 +66,9 @@ class SeesawLoss(RoIClassificationLoss):
     ``cum_samples``, the number of sampled RoIs of each class so far, is a
     buffer: checkpoints carry it, and under torch.distributed each step's
     counts are summed over ranks before they are added, so all ranks agree.
+    A RoI with a NaN or inf logit is not counted; ``statistics_guard``
+    counts it and the first is reported once
+    (:mod:`lt_mm.core.finite_statistics`).
 
     Args:
         num_classes (int): Foreground classes (1203 for LVIS v1).
@@ -93,6 +97,8 @@ class SeesawLoss(RoIClassificationLoss):
         self.return_dict = return_dict
         self.register_buffer('cum_samples',
                              torch.zeros(num_classes, dtype=torch.float64))
+        self.statistics_guard = FiniteStatisticsGuard(
+            f'{type(self).__name__} (cum_samples)')
 
     def _split(self, cls_score: Tensor):
         self.check_logits(cls_score)
@@ -115,11 +121,13 @@ class SeesawLoss(RoIClassificationLoss):
             acc_classes=accuracy(classes[pos], labels[pos]))
 
     @torch.no_grad()
-    def _count(self, labels: Tensor) -> None:
+    def _count(self, cls_score: Tensor, labels: Tensor) -> None:
+        keep = self.statistics_guard.finite_rows(cls_score)
         # no boolean indexing or bincount: both sync with the host on CUDA
         counts = self.cum_samples.new_zeros(self.num_classes + 1).index_add_(
-            0, labels, self.cum_samples.new_ones(labels.shape))
-        self.cum_samples += all_reduce_sum(counts[:-1])
+            0, labels, keep.to(self.cum_samples))
+        counts, = self.statistics_guard.record(counts[:-1])
+        self.cum_samples += counts
 
     def forward(self,
                 cls_score: Tensor,
@@ -131,7 +139,8 @@ class SeesawLoss(RoIClassificationLoss):
         reduction = reduction_override or self.reduction
         self.check_logits(cls_score)
         if self.training:
-            self._count(labels)  # every rank, even with no RoIs: all-reduce
+            # every rank, even with no RoIs: all-reduce
+            self._count(cls_score, labels)
         if label_weights is None:
             label_weights = labels.new_ones(labels.shape, dtype=torch.float)
         label_weights = label_weights.float()

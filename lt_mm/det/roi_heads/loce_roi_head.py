@@ -9,8 +9,8 @@ from mmdet.structures.bbox import bbox2roi, get_box_tensor
 from mmdet.utils import InstanceList
 from torch import Tensor
 
-from lt_mm.core import all_reduce_sum
 from lt_mm.core.feature_memory import ClassFeatureMemory, jittered_boxes
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard
 from lt_mm.core.losses.equilibrium import (mean_score_statistics,
                                            update_mean_score)
 from lt_mm.registry import MODELS
@@ -45,8 +45,12 @@ class LOCERoIHead(StandardRoIHead):
     ``mean_score`` is a buffer saved in checkpoints (a resumed run continues
     it); the memory is a non-persistent buffer unless ``persistent_memory``
     (see :class:`ClassFeatureMemory`): ``lt_mm.FeatureMemoryInitHook`` fills
-    it before training, also after a resume. Testing is the host's, with the
-    plain softmax of the logits.
+    it before training, also after a resume. A RoI or memory feature whose
+    logits hold a NaN or inf makes no mean-score entry, and a feature or
+    target holding one does not enter the memory; ``statistics_guard``
+    counts them and the first is reported once
+    (:mod:`lt_mm.core.finite_statistics`). Testing
+    is the host's, with the plain softmax of the logits.
 
     Args:
         queue_size (int): Features per class in the memory. Defaults to 80.
@@ -96,6 +100,8 @@ class LOCERoIHead(StandardRoIHead):
         mean_score = torch.full((self.num_classes + 1, ), float(init_score))
         mean_score[-1] = background_score
         self.register_buffer('mean_score', mean_score)
+        self.statistics_guard = FiniteStatisticsGuard(
+            f'{type(self).__name__} (mean_score)')
         self.feature_memory = ClassFeatureMemory(
             self.num_classes, queue_size, persistent=persistent_memory)
 
@@ -199,11 +205,12 @@ class LOCERoIHead(StandardRoIHead):
         groups.append(first_gt + memory_labels)
         rows, labels, groups = (torch.cat(t).to(cls_score.device).long()
                                 for t in (rows, labels, groups))
+        keep = self.statistics_guard.finite_rows(cls_score.detach()[rows])
         probs = cls_score.detach().float().softmax(-1)[rows, labels]
+        probs, labels, groups = probs[keep], labels[keep], groups[keep]
         sums, counts = mean_score_statistics(probs, labels, groups,
                                              self.num_classes)
         # every rank takes part in the reduction, with or without entries
-        stats = all_reduce_sum(torch.cat([sums, counts]))
+        sums, counts = self.statistics_guard.record(sums, counts)
         self.mean_score.copy_(
-            update_mean_score(self.mean_score, stats[:self.num_classes],
-                              stats[self.num_classes:], self.momentum))
+            update_mean_score(self.mean_score, sums, counts, self.momentum))

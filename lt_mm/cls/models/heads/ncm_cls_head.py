@@ -6,7 +6,7 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from lt_mm.core import all_reduce_sum
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard, zero_rows
 from lt_mm.registry import MODELS
 
 
@@ -40,8 +40,10 @@ class NCMClsHead(ClsHead):
     testing when the head has none: first the feature mean
     (:meth:`accumulate_feature_mean`, only for ``cl2n``), then the class
     sums (:meth:`accumulate`). A checkpoint that carries them tests
-    without training data. The head has no parameters and is not trained
-    by a loss.
+    without training data. A feature with a NaN or inf value is left out
+    of both; ``statistics_guard`` counts it and the first is reported once
+    (:mod:`lt_mm.core.finite_statistics`). The head has no parameters and
+    is not trained by a loss.
 
     Args:
         num_classes (int): Number of classes.
@@ -85,6 +87,8 @@ class NCMClsHead(ClsHead):
         self.register_buffer(
             'mean_count', torch.zeros((), dtype=torch.float64),
             persistent=False)
+        self.statistics_guard = FiniteStatisticsGuard(
+            f'{type(self).__name__} (feature_mean, feature_sums)')
 
     @property
     def has_class_means(self) -> bool:
@@ -115,12 +119,9 @@ class NCMClsHead(ClsHead):
         """Add a batch of training features to the feature mean mu (the
         first pass, for ``cl2n``); summed over ranks with ``reduce``."""
         x = self.pre_logits(feats).to(torch.float64)
-        total = x.sum(0)
-        count = torch.tensor(float(len(x)), dtype=torch.float64,
-                             device=x.device)
-        if reduce:
-            all_reduce_sum(total)
-            all_reduce_sum(count)
+        keep = self.statistics_guard.finite_rows(x)
+        total, count = self.statistics_guard.record(
+            zero_rows(x, keep).sum(0), keep.sum().to(x), reduce=reduce)
         self.mean_sum += total.to(self.mean_sum)
         self.mean_count += count.to(self.mean_count)
         self.feature_mean.copy_(self.mean_sum / self.mean_count.clamp(min=1))
@@ -137,13 +138,14 @@ class NCMClsHead(ClsHead):
                 'the training mean: pass the training set through '
                 'accumulate_feature_mean() before accumulate()')
         x = self.transform(self.pre_logits(feats).to(torch.float64))
+        keep = self.statistics_guard.finite_rows(x)
+        labels = labels.to(x.device).long()
         sums = torch.zeros_like(self.feature_sums).index_add_(
-            0, labels.to(x.device).long(), x)
-        counts = torch.bincount(labels.long(),
+            0, labels, zero_rows(x, keep))
+        counts = torch.bincount(labels, weights=keep.to(x),
                                 minlength=self.num_classes).to(sums)
-        if reduce:
-            all_reduce_sum(sums)
-            all_reduce_sum(counts)
+        sums, counts = self.statistics_guard.record(sums, counts,
+                                                    reduce=reduce)
         self.feature_sums += sums
         self.feature_counts += counts
 

@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lt_mm.core import all_reduce_sum
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard, zero_rows
 from lt_mm.core.losses.equilibrium import (equilibrium_logits,
                                            mean_score_statistics,
                                            update_mean_score)
@@ -25,8 +25,10 @@ class ClsEquilibriumLoss(ClsLoss):
     sample's class: ``m_c <- a^n m_c + (1 - a^n) mean``, ``n`` the samples of
     c in the batch, summed over ranks first. The loss of a step uses the
     scores from before it. A soft target makes one entry per non-zero class
-    of each sample and takes the expected cross-entropy. LOCE's feature
-    memory (a detection component) is not part of this loss.
+    of each sample and takes the expected cross-entropy. A sample with a NaN
+    or inf logit or target makes no entry; ``statistics_guard`` counts it
+    and the first is reported once (:mod:`lt_mm.core.finite_statistics`).
+    LOCE's feature memory (a detection component) is not part of this loss.
 
     Args:
         num_classes (int): Number of classes.
@@ -52,15 +54,18 @@ class ClsEquilibriumLoss(ClsLoss):
         self.register_buffer(
             'mean_score',
             torch.full((num_classes, ), init_score, dtype=torch.float64))
+        self.statistics_guard = FiniteStatisticsGuard(
+            f'{type(self).__name__} (mean_score)')
 
     @torch.no_grad()
     def _update(self, cls_score: Tensor, target: Tensor) -> None:
-        rows, labels = target.nonzero(as_tuple=True)
+        keep = self.statistics_guard.finite_rows(cls_score, target)
+        rows, labels = zero_rows(target, keep).nonzero(as_tuple=True)
         probs = F.softmax(cls_score.detach(), dim=1)[rows, labels]
         sums, counts = mean_score_statistics(
             probs, labels, torch.arange(len(rows), device=rows.device),
             self.num_classes)
-        sums, counts = all_reduce_sum(sums), all_reduce_sum(counts)
+        sums, counts = self.statistics_guard.record(sums, counts)
         self.mean_score.copy_(
             update_mean_score(self.mean_score, sums.to(self.mean_score),
                               counts.to(self.mean_score), self.momentum))

@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lt_mm.core import all_reduce_sum
+from lt_mm.core.finite_statistics import FiniteStatisticsGuard, zero_rows
 from lt_mm.core.losses.seesaw import seesaw_logits
 from lt_mm.core.losses.soft_target import expected_hard_loss
 from lt_mm.registry import MODELS
@@ -23,7 +23,10 @@ class ClsSeesawLoss(ClsLoss):
 
     ``cum_samples`` is a float64 buffer: checkpoints carry it, and under
     torch.distributed each step's counts are summed over ranks before they
-    are added, so every rank agrees (mmpretrain's own counts per GPU).
+    are added, so every rank agrees (mmpretrain's own counts per GPU). A
+    sample with a NaN or inf logit or target is not counted;
+    ``statistics_guard`` counts it and the first is reported once
+    (:mod:`lt_mm.core.finite_statistics`).
 
     Args:
         num_classes (int): Number of classes.
@@ -49,6 +52,8 @@ class ClsSeesawLoss(ClsLoss):
         self.p, self.q, self.eps = p, q, eps
         self.register_buffer('cum_samples',
                              torch.zeros(num_classes, dtype=torch.float64))
+        self.statistics_guard = FiniteStatisticsGuard(
+            f'{type(self).__name__} (cum_samples)')
 
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
         if cls_score.shape[1] != self.num_classes:
@@ -57,8 +62,10 @@ class ClsSeesawLoss(ClsLoss):
                 f'{self.num_classes}')
         if self.training:
             with torch.no_grad():
-                self.cum_samples += all_reduce_sum(
-                    target.sum(0).to(self.cum_samples))
+                keep = self.statistics_guard.finite_rows(cls_score, target)
+                counts, = self.statistics_guard.record(
+                    zero_rows(target, keep).sum(0).to(self.cum_samples))
+                self.cum_samples += counts
 
         def hard(z: Tensor, labels: Tensor, rows: Tensor) -> Tensor:
             z = seesaw_logits(z, labels, self.cum_samples, self.p, self.q,
