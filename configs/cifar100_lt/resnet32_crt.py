@@ -24,6 +24,6 @@ param_scheduler = [
 train_cfg = dict(max_epochs=10, val_interval=10)
 # the frozen backbone follows the runner's train mode (its BatchNorm
 # statistics shift to the re-sampled batches)
-default_hooks = dict(frozen_modules_eval=None)
+default_hooks = dict(frozen_modules=dict(mode='train'))
 
 custom_hooks = [dict(type='lt_mm.ResetClassifierHook', modules=['head.fc'])]

@@ -8,6 +8,9 @@
 _base_ = './resnet32_ce.py'
 
 load_from = 'work_dirs/resnet32_ce/epoch_200.pth'
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the per-class scales.
+partial_load_keys = ['head.scales']
 
 model = dict(head=dict(type='lt_mm.LWSClsHead'))
 
@@ -25,4 +28,4 @@ param_scheduler = [
 train_cfg = dict(max_epochs=10, val_interval=10)
 # the frozen backbone follows the runner's train mode (its BatchNorm
 # statistics shift to the re-sampled batches)
-default_hooks = dict(frozen_modules_eval=None)
+default_hooks = dict(frozen_modules=dict(mode='train'))

@@ -9,9 +9,7 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
 # the frozen backbone keeps its BatchNorm statistics (eval mode), as in
 # BAGS's detection recipe; cRT's stage lets them shift instead
-default_hooks = dict(
-    frozen_modules_eval=dict(
-        _delete_=True, type='lt_mm.FrozenModulesEvalHook'))
+default_hooks = dict(frozen_modules=dict(mode='eval'))
 
 model = dict(
     head=dict(
@@ -22,3 +20,8 @@ model = dict(
             num_classes=10,
             bins=(10, 41),
             others_ratio=8.0)))
+
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the classifier of 10 + 3 outputs
+# and the loss's class counts and groups.
+partial_load_keys = ['head.fc', 'head.loss_module']

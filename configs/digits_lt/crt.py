@@ -19,6 +19,6 @@ train_cfg = dict(max_epochs=10, val_interval=10)
 # the frozen backbone follows the runner's train mode (its BatchNorm
 # statistics shift to the re-sampled batches)
 default_hooks = dict(
-    checkpoint=dict(interval=10), frozen_modules_eval=None)
+    checkpoint=dict(interval=10), frozen_modules=dict(mode='train'))
 
 custom_hooks = [dict(type='lt_mm.ResetClassifierHook', modules=['head.fc'])]

@@ -3,6 +3,9 @@
 _base_ = './ce.py'
 
 load_from = 'work_dirs/ce/epoch_20.pth'
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the per-class scales.
+partial_load_keys = ['head.scales']
 
 model = dict(head=dict(type='lt_mm.LWSClsHead'))
 
@@ -21,4 +24,4 @@ train_cfg = dict(max_epochs=10, val_interval=10)
 # the frozen backbone follows the runner's train mode (its BatchNorm
 # statistics shift to the re-sampled batches)
 default_hooks = dict(
-    checkpoint=dict(interval=10), frozen_modules_eval=None)
+    checkpoint=dict(interval=10), frozen_modules=dict(mode='train'))

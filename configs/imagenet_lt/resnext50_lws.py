@@ -14,6 +14,9 @@
 _base_ = './resnext50_ce.py'
 
 load_from = 'work_dirs/resnext50_ce/epoch_90.pth'
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the per-class scales.
+partial_load_keys = ['head.scales']
 
 model = dict(head=dict(type='lt_mm.LWSClsHead'))
 
@@ -32,4 +35,4 @@ train_cfg = dict(max_epochs=5, val_interval=5)
 # the frozen backbone follows the runner's train mode (its BatchNorm
 # statistics shift to the re-sampled batches)
 default_hooks = dict(
-    checkpoint=dict(interval=5), frozen_modules_eval=None)
+    checkpoint=dict(interval=5), frozen_modules=dict(mode='train'))

@@ -21,20 +21,20 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     on ``.`` boundaries, e.g. ``'roi_head.bbox_head.fc_cls'`` or ``'head'``).
     Every other parameter gets ``requires_grad=False`` and stays out of the
     optimizer. The constructor does not change the model's mode: while it
-    trains, :class:`lt_mm.FrozenModulesEvalHook` (a default hook of lt_mm's
-    runtime bases) keeps the frozen modules in eval mode, so frozen
-    BatchNorm statistics and dropout do not change. Right for mmdet's
+    trains, :class:`lt_mm.FrozenModulesHook` (``default_hooks.frozen_modules``
+    of lt_mm's runtime bases) keeps the frozen modules in eval mode, so
+    frozen BatchNorm statistics and dropout do not change. Right for mmdet's
     detectors, whose backbone BatchNorm is frozen anyway, and the detection
-    second stages (BAGS, ACSL, SimCal, LOCE). A stage that lets the frozen
-    modules follow the runner's train mode sets
-    ``default_hooks.frozen_modules_eval=None``: a frozen BatchNorm then
-    normalises with batch statistics and updates its running mean and
-    variance from the second stage's (class-balanced) batches while its
-    affine weights stay fixed, as the authors of cRT / LWS train
-    (classifier-balancing, run_networks.py L247-L249 put every network in
-    train mode each epoch) and as MiSLAS' ``shift_bn`` does (MiSLAS,
-    train_stage2.py L309-L313; Zhong et al., "Improving Calibration for
-    Long-Tailed Recognition", CVPR 2021).
+    second stages (BAGS, ACSL, SimCal, LOCE). With
+    ``default_hooks=dict(frozen_modules=dict(mode='train'))`` they follow the
+    runner's train mode instead: a frozen BatchNorm then normalises with
+    batch statistics and updates its running mean and variance from the
+    second stage's (class-balanced) batches while its affine weights stay
+    fixed, as the authors of cRT / LWS train (classifier-balancing,
+    run_networks.py L247-L249 put every network in train mode each epoch)
+    and as MiSLAS' ``shift_bn`` does (MiSLAS, train_stage2.py L309-L313;
+    Zhong et al., "Improving Calibration for Long-Tailed Recognition", CVPR
+    2021).
 
     The other ``paramwise_cfg`` options apply to the trainable parameters as
     in :class:`mmengine.optim.DefaultOptimWrapperConstructor`.
@@ -57,7 +57,7 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     statistics::
 
         paramwise_cfg=dict(trainable=['head'])
-        default_hooks = dict(frozen_modules_eval=None)
+        default_hooks = dict(frozen_modules=dict(mode='train'))
     """
 
     def __init__(self,
@@ -73,10 +73,9 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         self.trainable: List[str] = list(trainable)
         if 'frozen_mode' in paramwise_cfg:
             raise ValueError(
-                "paramwise_cfg['frozen_mode'] is gone: the frozen modules' "
-                'mode is kept by default_hooks.frozen_modules_eval '
-                "(lt_mm.FrozenModulesEvalHook, for 'eval'); set it to None "
-                "for 'train'")
+                "paramwise_cfg['frozen_mode'] is gone: set the frozen "
+                "modules' mode with default_hooks=dict(frozen_modules=dict("
+                "mode='eval' or 'train')) (lt_mm.FrozenModulesHook)")
         # a non-empty paramwise_cfg makes the base class go through
         # add_params, where the frozen parameters are left out
         super().__init__(optim_wrapper_cfg, paramwise_cfg)

@@ -67,7 +67,8 @@ def test_second_stages_use_the_authors_sampler_and_train_mode(path):
     cfg = load(path)
     assert cfg.train_dataloader.sampler == dict(
         type='lt_mm.ClassAwareSampler', num_samples_cls=4)
-    assert cfg.default_hooks.frozen_modules_eval is None
+    assert cfg.default_hooks.frozen_modules == dict(
+        type='lt_mm.FrozenModulesHook', mode='train')
 
 
 def mislas_stage1_lr(epoch, base=0.1):

@@ -1,15 +1,18 @@
-"""A decoupled stage without ``default_hooks.frozen_modules_eval``: the
-frozen backbone stays in train mode, as the authors of cRT / LWS train their second
-stage (facebookresearch/classifier-balancing, run_networks.py L115-L120
-freeze the feature model's parameters, L247-L249 put every network in train
-mode each epoch) and as MiSLAS' ``shift_bn`` (dvlab-research/MiSLAS,
+"""A decoupled stage with ``default_hooks.frozen_modules.mode='train'``:
+the frozen backbone stays in train mode, as the authors of cRT / LWS train
+their second stage (facebookresearch/classifier-balancing, run_networks.py
+L115-L120 freeze the feature model's parameters, L247-L249 put every network
+in train mode each epoch) and as MiSLAS' ``shift_bn`` (dvlab-research/MiSLAS,
 train_stage2.py L309-L313: ``model.train()`` for the frozen feature
 extractor, whose forward runs under ``torch.no_grad()``, L341-L347)."""
 from types import SimpleNamespace
 
+import pytest
 import torch
 import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
+
+from lt_mm.engine import FrozenModulesHook
 
 
 class TinyClassifier(nn.Module):
@@ -43,10 +46,13 @@ def test_train_mode_shifts_the_frozen_batchnorm_statistics():
     behaviour (eval mode) leaves the statistics at (0, 0) / (1, 1)."""
     model = TinyClassifier()
     frozen = {k: v.clone() for k, v in model.backbone.named_parameters()}
-    wrapper = build(model)  # and no FrozenModulesEvalHook
+    wrapper = build(model)
     assert [n for n, p in model.named_parameters() if p.requires_grad] == \
         ['head.weight', 'head.bias']
+    runner, hook = SimpleNamespace(model=model), FrozenModulesHook('train')
+    hook.before_train(runner)
     model.train()  # what the runner does every epoch
+    hook.before_train_iter(runner, 0)
     assert model.backbone.training and model.backbone[1].training
     x = torch.tensor([[-2.0, -3.0], [6.0, 1.0], [2.0, -1.0], [2.0, -1.0],
                       [2.0, -1.0]])
@@ -67,18 +73,41 @@ def test_eval_mode_stays_the_default_of_the_runtime_bases():
 
     from mmengine.config import Config
 
-    from lt_mm.engine import FrozenModulesEvalHook
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     for base in ('default_runtime.py', 'cls_runtime.py'):
         cfg = Config.fromfile(osp.join(root, 'configs', '_base_', base))
-        assert cfg.default_hooks.frozen_modules_eval == dict(
-            type='lt_mm.FrozenModulesEvalHook')
+        assert cfg.default_hooks.frozen_modules == dict(
+            type='lt_mm.FrozenModulesHook')
     model = TinyClassifier()
     build(model)
-    runner, hook = SimpleNamespace(model=model), FrozenModulesEvalHook()
+    runner, hook = SimpleNamespace(model=model), FrozenModulesHook()
     hook.before_train(runner)
     model.train()
     hook.before_train_iter(runner, 0)
     assert not model.backbone[1].training
     model(torch.randn(4, 2))
     assert torch.equal(model.backbone[1].running_mean, torch.zeros(2))
+
+
+def test_bad_mode_is_an_error():
+    with pytest.raises(ValueError, match='mode must be one of'):
+        FrozenModulesHook('frozen')
+
+
+@pytest.mark.parametrize('name,mode', [('crt', 'train'), ('lws', 'train'),
+                                       ('las', 'train'), ('bags', 'eval')])
+def test_runners_of_the_second_stages_build_with_their_mode(
+        name, mode, tmp_path):
+    """mmengine accepts ``None`` only for its own default hooks, so the mode
+    is an argument of the hook, checked on a built runner."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(root, 'configs', 'digits_lt',
+                                   f'{name}.py'))
+    cfg.work_dir = str(tmp_path)
+    runner = Runner.from_cfg(cfg)
+    hooks = [h for h in runner.hooks if isinstance(h, FrozenModulesHook)]
+    assert [h.mode for h in hooks] == [mode]

@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
 
-from lt_mm.engine.frozen_modules_eval_hook import (FrozenModulesEvalHook,
+from lt_mm.engine.frozen_modules_hook import (FrozenModulesHook,
                                                   frozen_modules)
 
 
@@ -46,7 +46,7 @@ def test_only_named_parts_train_and_frozen_modules_stay_in_eval():
         'train' not in vars(model.backbone)
 
     runner = SimpleNamespace(model=model)
-    hook = FrozenModulesEvalHook()
+    hook = FrozenModulesHook()
     hook.before_train(runner)
     model.train()  # what the runner does every epoch / iteration
     hook.before_train_iter(runner, 0)
@@ -70,7 +70,7 @@ def test_frozen_modules_are_the_outermost_all_frozen_ones():
 
 
 def test_the_removed_frozen_mode_option_names_its_new_place():
-    with pytest.raises(ValueError, match='default_hooks.frozen_modules_eval'):
+    with pytest.raises(ValueError, match='default_hooks=dict.frozen_modules='):
         build(TinyClassifier(), ['head'], frozen_mode='train')
 
 

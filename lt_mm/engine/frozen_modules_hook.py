@@ -26,29 +26,43 @@ def frozen_modules(model: nn.Module) -> List[nn.Module]:
 
 
 @HOOKS.register_module()
-class FrozenModulesEvalHook(Hook):
-    """Keeps the frozen parts of a model in eval mode while it trains.
+class FrozenModulesHook(Hook):
+    """Sets the mode of the frozen parts of a model while it trains.
 
     The runner puts the whole model in train mode before every epoch
-    (iteration, for iteration-based loops); this hook then returns each
-    module whose parameters are all frozen (``requires_grad=False``, e.g. by
+    (iteration, for iteration-based loops). With ``mode='eval'`` this hook
+    then returns each module whose parameters are all frozen
+    (``requires_grad=False``, e.g. by
     :class:`lt_mm.DecoupledOptimWrapperConstructor` in a decoupled second
     stage) to eval mode, so frozen BatchNorm statistics and dropout do not
     change. That is how the hosts treat their own frozen stages
     (``frozen_stages`` of mmdet's and mmpretrain's ResNet), so for models
-    without other frozen parts it changes nothing.
+    without other frozen parts it changes nothing. With ``mode='train'`` the
+    frozen modules follow the runner's train mode: a frozen BatchNorm
+    normalises with batch statistics and its running statistics follow the
+    (re-sampled) data, as the authors of cRT / LWS train their second stage
+    and as MiSLAS' ``shift_bn`` does.
 
-    lt_mm's runtime bases register it as ``default_hooks.frozen_modules_eval``.
-    A second stage that trains with the frozen backbone in train mode, so
-    that its BatchNorm statistics follow the re-sampled data (cRT / LWS as
-    their authors train, MiSLAS' ``shift_bn``), sets it to ``None``.
+    lt_mm's runtime bases register it as ``default_hooks.frozen_modules``;
+    a config picks the mode with ``default_hooks=dict(
+    frozen_modules=dict(mode='train'))``.
+
+    Args:
+        mode (str): 'eval' or 'train'. Defaults to 'eval'.
     """
     priority = 'LOW'
+    MODES = ('eval', 'train')
 
-    def __init__(self) -> None:
+    def __init__(self, mode: str = 'eval') -> None:
+        if mode not in self.MODES:
+            raise ValueError(
+                f'mode must be one of {self.MODES}, got {mode!r}')
+        self.mode = mode
         self._frozen: Optional[List[nn.Module]] = None
 
     def before_train(self, runner) -> None:
+        if self.mode == 'train':
+            return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         self._frozen = frozen_modules(model)
