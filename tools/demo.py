@@ -20,7 +20,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)),
                             'dataset_converters'))
 import lvis_demo  # noqa: E402
 
-from lt_mm.utils import build_runner, load_tool_config  # noqa: E402
+from lt_mm.utils import (build_runner,  # noqa: E402
+                         configure_checkpoint_loading, load_tool_config)
 
 DEFAULT_CONFIG = 'configs/demo/seesaw_mask_rcnn.py'
 METRICS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
@@ -72,6 +73,8 @@ def main():
     # Evaluate once, after training, with the test loop.
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg.pop('val_interval', None)
+    # a first stage that does not fit is an error, as in tools/train.py
+    configure_checkpoint_loading(cfg)
 
     runner = build_runner(cfg)
     print(f'[demo] training {args.config}; logs in {work_dir}', flush=True)

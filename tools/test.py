@@ -1,14 +1,22 @@
 """Test (evaluate) a checkpoint with the config's test evaluator.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
-        [--show-dir DIR] [--cfg-options key=value ...]
+        [--show-dir DIR] [--partial-load] [--cfg-options key=value ...]
         [--launcher {none,pytorch,slurm,mpi}]
 
 For LVIS configs the evaluator prints AP, APr, APc and APf for bbox and segm.
+
+A CHECKPOINT that does not fit the config's model (another class count, keys
+missing from it or extra in it) stops with an error naming those keys, rather
+than evaluating a partly random model. ``--partial-load`` evaluates it anyway,
+with what fits loaded and the rest at its initialisation. A test-time stage
+without a ``load_from`` of its own (NCM, tau-norm) accepts the first stage's
+checkpoint with the keys its config lists in ``partial_load_keys``.
 """
 import argparse
 
-from lt_mm.utils import (add_common_args, build_runner, load_tool_config,
+from lt_mm.utils import (add_common_args, build_runner,
+                         configure_checkpoint_loading, load_tool_config,
                          parse_tool_args)
 
 
@@ -22,6 +30,12 @@ def parse_args():
         '--show-dir',
         help='save images with drawn predictions here (relative paths are '
         'taken inside the run directory, as the hosts do)')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='evaluate a checkpoint that does not fit the model: load what '
+        'fits, keep the initialisation of the rest (without it, such a '
+        'checkpoint is an error)')
     add_common_args(parser)
     return parse_tool_args(parser)
 
@@ -51,7 +65,8 @@ def main():
         raise ValueError(f'--out must be a .pkl or .pickle file: {args.out}')
     cfg = load_tool_config(args.config, args.cfg_options, args.work_dir,
                            args.launcher)
-    cfg.load_from = args.checkpoint
+    configure_checkpoint_loading(
+        cfg, args.partial_load, test_checkpoint=args.checkpoint)
     if args.show_dir is not None:
         enable_visualization(cfg, args.show_dir)
     runner = build_runner(cfg)

@@ -1,14 +1,23 @@
 """Train a detector or classifier from an OpenMMLab config.
 
     python tools/train.py configs/lvis/seesaw_mask_rcnn_r50.py [--work-dir DIR]
-        [--resume [CKPT]] [--amp] [--cfg-options key=value ...]
-        [--launcher {none,pytorch,slurm,mpi}]
+        [--resume [CKPT]] [--amp] [--partial-load]
+        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 
 The config's ``default_scope`` picks the host (mmdet or mmpretrain).
+
+A ``load_from`` or ``--resume`` checkpoint that does not fit the model (keys
+missing from it or extra in it, tensors of another shape) stops the run with
+an error naming those keys. ``--partial-load`` loads what fits from a
+``load_from`` checkpoint instead and keeps the initialisation of the rest. A
+decoupled second stage names the keys its model changes by design in its
+config's ``partial_load_keys`` (see lt_mm/utils/checkpoint_loading.py).
+``--resume`` always needs a checkpoint that fits whole.
 """
 import argparse
 
-from lt_mm.utils import (add_common_args, build_runner, load_tool_config,
+from lt_mm.utils import (add_common_args, build_runner,
+                         configure_checkpoint_loading, load_tool_config,
                          parse_tool_args)
 
 
@@ -30,6 +39,12 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint, or without a path from the '
         'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load what fits from a load_from checkpoint that does not fit '
+        'the model, keeping the initialisation of the rest (without it, '
+        'such a checkpoint is an error)')
     add_common_args(parser)
     return parse_tool_args(parser)
 
@@ -53,6 +68,7 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    configure_checkpoint_loading(cfg, args.partial_load)
     build_runner(cfg).train()
 
 

@@ -6,10 +6,13 @@ _base_ = 'mmdet::_base_/default_runtime.py'
 custom_imports = dict(imports=['lt_mm'], allow_failed_imports=False)
 
 default_hooks = dict(
+    # Writes checkpoints atomically (temporary file, fsync, rename) and
+    # deletes old ones only after the new one is in place.
+    checkpoint=dict(type='lt_mm.AtomicCheckpointHook'),
     # Hands the training set's class statistics to the losses and heads that
     # use them; does nothing for a model without such modules. A default hook
     # (merged by key), so configs that set custom_hooks keep it.
     class_statistics=dict(type='lt_mm.ClassStatisticsHook'),
     # Modules whose parameters are all frozen (decoupled second stages) stay
     # in eval mode while the rest trains.
-    frozen_modules_eval=dict(type='lt_mm.FrozenModulesEvalHook'))
+    frozen_modules=dict(type='lt_mm.FrozenModulesHook'))

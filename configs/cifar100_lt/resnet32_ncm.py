@@ -13,3 +13,13 @@ _base_ = './resnet32_ce.py'
 model = dict(head=dict(type='lt_mm.NCMClsHead'))
 
 custom_hooks = [dict(type='lt_mm.NCMHook')]
+
+# The checkpoint tools/test.py is given is the cross-entropy model's: the
+# head has no classifier of its own and computes its class means before
+# testing (lt_mm/utils/checkpoint_loading.py).
+partial_load_keys = [
+    'head.fc',
+    'head.feature_mean',
+    'head.feature_sums',
+    'head.feature_counts',
+]

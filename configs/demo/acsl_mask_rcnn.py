@@ -11,3 +11,7 @@ model = dict(
                 num_classes={{_base_.num_classes}},
                 score_thr=0.7,
                 loss_weight=1.0))))
+
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): ACSL's statistics buffers.
+partial_load_keys = ['roi_head.bbox_head.loss_cls']

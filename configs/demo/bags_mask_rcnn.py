@@ -15,3 +15,11 @@ model = dict(
                 bins=(10, 50, 150),
                 others_ratio=8.0,
                 loss_weight=1.0))))
+
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the classifier of C + 2 + G
+# outputs and the group buffers.
+partial_load_keys = [
+    'roi_head.bbox_head.fc_cls',
+    'roi_head.bbox_head.loss_cls',
+]

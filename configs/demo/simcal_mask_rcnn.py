@@ -39,6 +39,14 @@ train_dataloader = dict(
             pipeline={{_base_.train_pipeline}})))
 
 load_from = 'work_dirs/demo/mask_rcnn/epoch_5.pth'
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the calibration head (copied
+# from the box head before its first step) and its class counts.
+partial_load_keys = [
+    'roi_head.calibration_head',
+    'roi_head.calibrated',
+    'roi_head.instance_counts',
+]
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

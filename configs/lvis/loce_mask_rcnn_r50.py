@@ -25,6 +25,9 @@ model = dict(
                 loss_weight=1.0))))
 
 load_from = 'work_dirs/loce_mask_rcnn_r50_stage1/epoch_24.pth'
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the mean classification scores.
+partial_load_keys = ['roi_head.mean_score']
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',
     paramwise_cfg=dict(trainable=[

@@ -53,6 +53,14 @@ train_dataloader = dict(
 
 # The first stage: the baseline's last checkpoint.
 load_from = 'work_dirs/mask_rcnn_r50/epoch_24.pth'
+# Keys this stage initialises itself instead of loading them from its first
+# stage (lt_mm/utils/checkpoint_loading.py): the calibration head (copied
+# from the box head before its first step) and its class counts.
+partial_load_keys = [
+    'roi_head.calibration_head',
+    'roi_head.calibrated',
+    'roi_head.instance_counts',
+]
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

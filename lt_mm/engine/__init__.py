@@ -1,21 +1,26 @@
 """Host-independent MMEngine components: hooks, model wrappers, optimizer
 constructors and samplers."""
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .class_statistics_hook import (ClassStatisticsHook,
                                     dataset_class_statistics)
 from .cpu_distributed_data_parallel import CPUDistributedDataParallel
 from .decoupled_optim_wrapper_constructor import \
     DecoupledOptimWrapperConstructor
-from .frozen_modules_eval_hook import FrozenModulesEvalHook
+from .frozen_modules_hook import FrozenModulesHook
 from .samplers import (ClassAwareSampler, ClassBalancedSampler,
                        ClassWeightedSampler, ProgressiveSampler,
                        RepeatFactorSampler, ReversedSampler,
                        SquareRootSampler)
+from .strict_load_hook import (CheckpointMismatchError, StrictLoadHook,
+                               load_state_dict_mismatch)
 
 __all__ = [
-    'CPUDistributedDataParallel', 'ClassAwareSampler',
-    'ClassBalancedSampler', 'ClassStatisticsHook', 'ClassWeightedSampler',
-    'DecoupledOptimWrapperConstructor', 'FrozenModulesEvalHook',
+    'AtomicCheckpointHook', 'CPUDistributedDataParallel',
+    'ClassAwareSampler', 'ClassBalancedSampler', 'ClassStatisticsHook',
+    'ClassWeightedSampler',
+    'DecoupledOptimWrapperConstructor', 'FrozenModulesHook',
     'ProgressiveSampler',
     'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
-    'dataset_class_statistics'
+    'CheckpointMismatchError', 'StrictLoadHook', 'dataset_class_statistics',
+    'load_state_dict_mismatch'
 ]

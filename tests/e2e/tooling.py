@@ -13,3 +13,13 @@ def run(args, timeout=900, **env):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
     return output
+
+
+def run_failing(args, timeout=900, **env):
+    """Run a tool that must fail; its output (stdout and stderr)."""
+    env = dict(os.environ, PYTHONPATH=ROOT, **env)
+    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
+                            timeout=timeout, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-5000:]
+    return output
