@@ -15,4 +15,7 @@ default_hooks = dict(
     class_statistics=dict(type='lt_mm.ClassStatisticsHook'),
     # Modules whose parameters are all frozen (decoupled second stages) stay
     # in eval mode while the rest trains.
-    frozen_modules=dict(type='lt_mm.FrozenModulesHook'))
+    frozen_modules=dict(type='lt_mm.FrozenModulesHook'),
+    # Checkpoints the random state and seeds data-loader workers by epoch,
+    # so a resumed run repeats the uninterrupted run's random draws.
+    rng_state=dict(type='lt_mm.RNGStateHook'))

@@ -6,7 +6,9 @@ from .class_statistics_hook import (ClassStatisticsHook,
 from .cpu_distributed_data_parallel import CPUDistributedDataParallel
 from .decoupled_optim_wrapper_constructor import \
     DecoupledOptimWrapperConstructor
+from .epoch_worker_seeding import EpochWorkerSeeding
 from .frozen_modules_hook import FrozenModulesHook
+from .rng_state_hook import RNGStateHook
 from .samplers import (ClassAwareSampler, ClassBalancedSampler,
                        ClassWeightedSampler, ProgressiveSampler,
                        RepeatFactorSampler, ReversedSampler,
@@ -18,8 +20,8 @@ __all__ = [
     'AtomicCheckpointHook', 'CPUDistributedDataParallel',
     'ClassAwareSampler', 'ClassBalancedSampler', 'ClassStatisticsHook',
     'ClassWeightedSampler',
-    'DecoupledOptimWrapperConstructor', 'FrozenModulesHook',
-    'ProgressiveSampler',
+    'DecoupledOptimWrapperConstructor', 'EpochWorkerSeeding',
+    'FrozenModulesHook', 'ProgressiveSampler', 'RNGStateHook',
     'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
     'CheckpointMismatchError', 'StrictLoadHook', 'dataset_class_statistics',
     'load_state_dict_mismatch'
