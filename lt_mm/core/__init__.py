@@ -8,13 +8,16 @@ class-aware sampling weights), ``bilevel_sampling`` and
 """
 from .class_statistics import (FREQUENCY_GROUPS, ClassStatistics,
                                frequency_groups)
+from .class_statistics_receiver import (ClassCountsReceiver,
+                                        ClassStatisticsReceiver)
 from .distributed import all_reduce_sum
-from .losses import (class_weighted_bce, eql_bce, eqlv2_gradient_sums,
-                     eqlv2_weights, seesaw_logits)
+from .losses import (LongTailedLoss, class_weighted_bce, eql_bce,
+                     eqlv2_gradient_sums, eqlv2_weights, seesaw_logits)
 from .precision import at_least_float32
 
 __all__ = [
-    'FREQUENCY_GROUPS', 'ClassStatistics', 'all_reduce_sum',
+    'FREQUENCY_GROUPS', 'ClassCountsReceiver', 'ClassStatistics',
+    'ClassStatisticsReceiver', 'LongTailedLoss', 'all_reduce_sum',
     'at_least_float32', 'class_weighted_bce', 'eql_bce',
     'eqlv2_gradient_sums', 'eqlv2_weights', 'frequency_groups',
     'seesaw_logits'

@@ -2,8 +2,8 @@ import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from lt_mm.core import ClassStatistics
-from lt_mm.registry import HOOKS
+from lt_mm.core import ClassStatistics, ClassStatisticsReceiver
+from lt_mm.registry import HOOKS, MODELS
 from .samplers.dataset_labels import label_index, leaf_datasets
 
 
@@ -35,36 +35,43 @@ def dataset_class_statistics(dataset) -> ClassStatistics:
 class ClassStatisticsHook(Hook):
     """Hands the training set's class statistics to the modules that use them.
 
-    Every submodule of the model with a ``set_class_statistics(stats)`` method
-    receives one :class:`lt_mm.core.ClassStatistics` before training. Such a
-    module stores what it needs as buffers, so checkpoints carry the
-    statistics and testing needs no training data. A receiver or lt_mm
-    component whose ``num_classes`` disagrees with the dataset stops training
-    here, naming both numbers.
+    Every submodule of the model that is a
+    :class:`lt_mm.core.ClassStatisticsReceiver` receives one
+    :class:`lt_mm.core.ClassStatistics` before training; it keeps what it
+    needs as buffers, so checkpoints carry the statistics and testing needs
+    no training data. A receiver, or another lt_mm model component (a type
+    registered in lt_mm's ``MODELS``), whose ``num_classes`` disagrees with
+    the dataset stops training here, naming both numbers.
+
+    lt_mm's runtime bases register it as ``default_hooks.class_statistics``
+    (merged by key, so configs that set ``custom_hooks`` keep it).
     """
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
+        ours = set(MODELS.module_dict.values())
         receivers, checked = [], []
         for name, module in model.named_modules():
-            if callable(getattr(module, 'set_class_statistics', None)):
+            if isinstance(module, ClassStatisticsReceiver):
                 receivers.append((name, module))
-            if type(module).__module__.startswith('lt_mm.') and hasattr(
-                    module, 'num_classes'):
+            elif type(module) in ours and hasattr(module, 'num_classes'):
                 checked.append((name, module))
         if not receivers and not checked:
             return
         stats = dataset_class_statistics(runner.train_dataloader.dataset)
-        for name, module in receivers + checked:
+        for name, module in checked:
             if module.num_classes != stats.num_classes:
                 raise ValueError(
                     f'{type(module).__name__} ({name or "model"}) has '
                     f'num_classes={module.num_classes} but the training '
                     f'dataset has {stats.num_classes} classes')
         for name, module in receivers:
-            module.set_class_statistics(stats)
+            try:
+                module.set_class_statistics(stats)
+            except ValueError as error:
+                raise ValueError(f'{name or "model"}: {error}') from None
         if receivers:
             runner.logger.info(
                 f'class statistics of {stats.num_classes} classes over '

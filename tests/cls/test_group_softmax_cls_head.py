@@ -248,7 +248,7 @@ def test_errors():
     with pytest.raises(RuntimeError, match='ClassStatisticsHook'):
         MODELS.build(dict(type='lt_mm.GroupSoftmaxClsHead', num_classes=4,
                           in_channels=3)).predict((torch.zeros(1, 3), ))
-    with pytest.raises(ValueError, match='num_classes=4 but the class'):
+    with pytest.raises(ValueError, match='num_classes=4 but the training'):
         ClsGroupSoftmaxLoss(num_classes=4).set_class_statistics(
             statistics([5, 5, 5]))
     loss = loss_with_groups()

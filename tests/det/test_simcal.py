@@ -262,7 +262,8 @@ class Counts(SimpleNamespace):
 
 def set_counts(head, counts):
     head.set_class_statistics(
-        Counts(instance_counts=np.asarray(counts, dtype=np.float64)))
+        Counts(num_classes=len(counts),
+               instance_counts=np.asarray(counts, dtype=np.float64)))
 
 
 def test_calibration_head_defaults_to_box_head_without_regressor():
@@ -273,7 +274,7 @@ def test_calibration_head_defaults_to_box_head_without_regressor():
     names = {k for k, _ in head.calibration_head.named_parameters()}
     layers = ('shared_fcs.0', 'shared_fcs.1', 'fc_cls')
     assert names == {f'{m}.{p}' for m in layers for p in ('weight', 'bias')}
-    assert head.calibrated == 0 and (head.instance_counts == -1).all()
+    assert head.calibrated == 0 and not head.has_statistics
 
 
 def test_first_training_step_copies_the_box_head_and_trains_on_drawn_rois():
@@ -424,7 +425,8 @@ def test_bad_configs_are_refused():
     with pytest.raises(ValueError, match='num_classes'):
         build_head(lambda cfg: cfg.update(calibration_head=dict(
             copy.deepcopy(cfg.bbox_head), with_reg=False, num_classes=5)))
-    with pytest.raises(ValueError, match='instance counts of 5'):
+    with pytest.raises(ValueError, match='num_classes=20 but the training '
+                       'dataset has 5 classes'):
         set_counts(build_head(), np.ones(5))
 
 

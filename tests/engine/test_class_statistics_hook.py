@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmengine.dataset import ClassBalancedDataset
 from mmengine.logging import MMLogger
 
+from lt_mm.core import ClassStatisticsReceiver
 from lt_mm.det import LVISDataset
 from lt_mm.engine import ClassStatisticsHook, dataset_class_statistics
 
@@ -54,15 +55,23 @@ def test_counts_follow_filtering(demo_data):
         c['image_count'] for c in file_categories(demo_data))
 
 
-class Receiver(nn.Module):
+class Receiver(ClassStatisticsReceiver, nn.Module):
 
     def __init__(self, num_classes):
         super().__init__()
-        self.num_classes = num_classes
+        self.init_class_statistics(num_classes)
         self.stats = None
 
-    def set_class_statistics(self, stats):
+    def receive_class_statistics(self, stats):
         self.stats = stats
+
+
+class DuckReceiver(nn.Module):
+    """Has the method but is no receiver: the hook leaves it alone."""
+    num_classes = 20
+
+    def set_class_statistics(self, stats):
+        raise AssertionError('called')
 
 
 def fake_runner(model, dataset):
@@ -78,11 +87,29 @@ def test_hook_hands_statistics_to_receivers(demo_data):
         fake_runner(model, demo_train_dataset(demo_data)))
     assert model[1].stats.num_classes == 20
     assert model[1].stats.num_images == 400
+    assert model[1].has_statistics
+
+
+def test_receivers_are_found_by_type(demo_data):
+    model = nn.Sequential(DuckReceiver(), Receiver(20))
+    ClassStatisticsHook().before_train(
+        fake_runner(model, demo_train_dataset(demo_data)))
+    assert model[1].stats is not None
+
+
+def test_a_receiver_without_statistics_names_the_hook():
+    receiver = Receiver(3)
+    with pytest.raises(RuntimeError,
+                       match=r"Receiver needs the class statistics of the "
+                       r"training set: add default_hooks=dict\(class_"
+                       r"statistics=dict\(type='lt_mm.ClassStatisticsHook'"):
+        receiver.require_statistics()
 
 
 def test_hook_stops_on_num_classes_mismatch(demo_data):
     model = nn.Sequential(Receiver(1203))
-    with pytest.raises(ValueError, match='num_classes=1203.*20 classes'):
+    with pytest.raises(ValueError,
+                       match='^0: Receiver has num_classes=1203.*20 classes'):
         ClassStatisticsHook().before_train(
             fake_runner(model, demo_train_dataset(demo_data)))
 

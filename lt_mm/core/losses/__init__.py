@@ -13,23 +13,25 @@ from .group_softmax import (group_of_classes, group_softmax_losses,
 from .label_aware_smoothing import (label_aware_smoothing_factors,
                                     label_aware_smoothing_loss)
 from .ldam import ldam_loss, ldam_margins
+from .long_tailed_loss import LongTailedLoss
 from .logit_adjustment import adjust_logits, log_class_prior
 from .seesaw import seesaw_logits
 from .soft_target import as_soft_target, soft_cross_entropy
 from .softmax_eql import softmax_eql_loss, tail_classes
 from .weighted_reduction import (class_weighted_mean, label_weights,
-                                 reduce_class_weighted)
+                                 reduce_class_weighted, weight_reduce_loss)
 
 __all__ = [
-    'acsl_bce', 'acsl_weights', 'adjust_logits', 'as_soft_target',
-    'class_balanced_weights', 'class_weighted_bce', 'class_weighted_mean',
-    'eql_bce', 'eqlv2_gradient_sums', 'eqlv2_weights',
-    'equilibrium_logits', 'equilibrium_loss', 'group_of_classes',
-    'group_softmax_losses', 'group_softmax_probabilities',
-    'inverse_frequency_weights', 'label_aware_smoothing_factors',
-    'label_aware_smoothing_loss', 'label_weights', 'ldam_loss',
-    'ldam_margins', 'log_class_prior', 'mean_score_statistics',
-    'reduce_class_weighted', 'seesaw_logits', 'sigmoid_focal_loss',
-    'soft_cross_entropy', 'softmax_eql_loss', 'softmax_focal_loss',
-    'tail_classes', 'update_mean_score'
+    'LongTailedLoss', 'acsl_bce', 'acsl_weights', 'adjust_logits',
+    'as_soft_target', 'class_balanced_weights', 'class_weighted_bce',
+    'class_weighted_mean', 'eql_bce', 'eqlv2_gradient_sums',
+    'eqlv2_weights', 'equilibrium_logits', 'equilibrium_loss',
+    'group_of_classes', 'group_softmax_losses',
+    'group_softmax_probabilities', 'inverse_frequency_weights',
+    'label_aware_smoothing_factors', 'label_aware_smoothing_loss',
+    'label_weights', 'ldam_loss', 'ldam_margins', 'log_class_prior',
+    'mean_score_statistics', 'reduce_class_weighted', 'seesaw_logits',
+    'sigmoid_focal_loss', 'soft_cross_entropy', 'softmax_eql_loss',
+    'softmax_focal_loss', 'tail_classes', 'update_mean_score',
+    'weight_reduce_loss'
 ]

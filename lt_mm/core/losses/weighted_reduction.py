@@ -117,3 +117,27 @@ def reduce_class_weighted(losses: Tensor,
         sample_weight = sample_weight.to(losses)
         losses, weights = losses * sample_weight, weights * sample_weight
     return class_weighted_mean(losses, weights, sync)
+
+
+def weight_reduce_loss(loss: Tensor,
+                       weight: Optional[Tensor] = None,
+                       reduction: str = 'mean',
+                       avg_factor: Optional[float] = None) -> Tensor:
+    """Element-weighted reduction, the convention of mmdet's and
+    mmpretrain's ``weight_reduce_loss``.
+
+    ``loss * weight``, then 'none', 'sum', or 'mean': the mean over the
+    elements, or ``sum / (avg_factor + eps)`` with float32's eps when
+    ``avg_factor`` is given (not allowed with 'sum').
+    """
+    if weight is not None:
+        loss = loss * weight
+    if avg_factor is None:
+        if reduction == 'mean':
+            return loss.mean()
+        return loss.sum() if reduction == 'sum' else loss
+    if reduction == 'mean':
+        return loss.sum() / (avg_factor + torch.finfo(torch.float32).eps)
+    if reduction != 'none':
+        raise ValueError('avg_factor can not be used with reduction="sum"')
+    return loss

@@ -3,14 +3,16 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor
 
-from lt_mm.core import FREQUENCY_GROUPS, ClassStatistics, at_least_float32
+from lt_mm.core import (FREQUENCY_GROUPS, ClassStatistics,
+                        ClassStatisticsReceiver, at_least_float32)
 from lt_mm.core.losses.acsl import acsl_bce, acsl_weights
 from lt_mm.registry import MODELS
 from .roi_classification_loss import ObjectnessSigmoidLoss
 
 
 @MODELS.register_module()
-class AdaptiveClassSuppressionLoss(ObjectnessSigmoidLoss):
+class AdaptiveClassSuppressionLoss(ClassStatisticsReceiver,
+                                   ObjectnessSigmoidLoss):
     """Adaptive Class Suppression Loss for an mmdet bbox head (Wang et al.,
     CVPR 2021).
 
@@ -76,12 +78,11 @@ class AdaptiveClassSuppressionLoss(ObjectnessSigmoidLoss):
         self.background_ratios = tuple(background_ratios)
         self.register_buffer('frequency_group',
                              torch.zeros(num_classes, dtype=torch.long))
-        self.register_buffer('has_statistics', torch.tensor(False))
+        self.init_class_statistics(num_classes)
 
-    def set_class_statistics(self, stats: ClassStatistics) -> None:
+    def receive_class_statistics(self, stats: ClassStatistics) -> None:
         groups = [FREQUENCY_GROUPS.index(f) for f in stats.frequency]
         self.frequency_group.copy_(torch.as_tensor(groups))
-        self.has_statistics.fill_(True)
 
     def forward(self,
                 cls_score: Tensor,
@@ -90,10 +91,11 @@ class AdaptiveClassSuppressionLoss(ObjectnessSigmoidLoss):
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
         self.check_logits(cls_score)
-        self.check_statistics()
+        self.require_statistics()
         reduction = reduction_override or self.reduction
         logits = at_least_float32(cls_score)
         weights = acsl_weights(logits.detach(), labels, self.frequency_group,
                                self.score_thr, self.background_ratios)
         loss = acsl_bce(logits, labels, weights)
-        return self.reduce_per_roi(loss, label_weights, reduction, avg_factor)
+        return self.reduce_per_sample(loss, label_weights, reduction,
+                                      avg_factor)

@@ -70,6 +70,19 @@ class ClassifierPriorMixin:
     prior_prob: Optional[float] = None
     classifier_names: Tuple[str, ...] = ('fc_cls', )
 
+    def init_prior(self, prior_prob: Optional[float],
+                   use_sigmoid: bool) -> None:
+        """Check and keep ``prior_prob``: a probability in (0, 1) for a
+        sigmoid classifier, or None."""
+        if prior_prob is not None:
+            if not use_sigmoid:
+                raise ValueError(f'{type(self).__name__} is a softmax loss; '
+                                 'a prior_prob needs sigmoid logits')
+            if not 0 < prior_prob < 1:
+                raise ValueError(
+                    f'prior_prob must be in (0, 1) or None, got {prior_prob}')
+        self.prior_prob = prior_prob
+
     def init_weights(self) -> None:
         """Set the classifier bias to ``-log((1 - p) / p)``; mmengine calls
         this after the head's own ``init_cfg``."""

@@ -3,14 +3,15 @@ from typing import Dict, Optional
 import torch
 from torch import Tensor
 
-from lt_mm.core import ClassStatistics, at_least_float32, eql_bce
+from lt_mm.core import (ClassStatistics, ClassStatisticsReceiver,
+                        at_least_float32, eql_bce)
 from lt_mm.registry import MODELS
 from .roi_classification_loss import RoIClassificationLoss
 from .sigmoid_accuracy import sigmoid_head_accuracy
 
 
 @MODELS.register_module()
-class EqualizationLoss(RoIClassificationLoss):
+class EqualizationLoss(ClassStatisticsReceiver, RoIClassificationLoss):
     """Equalization Loss (v1) for an mmdet bbox head (Tan et al., CVPR 2020).
 
     The classifier outputs ``num_classes`` logits, no background logit; a
@@ -51,12 +52,11 @@ class EqualizationLoss(RoIClassificationLoss):
         self.lambda_ = lambda_
         self.register_buffer('tail', torch.zeros(num_classes,
                                                  dtype=torch.bool))
-        self.register_buffer('has_statistics', torch.tensor(False))
+        self.init_class_statistics(num_classes)
 
-    def set_class_statistics(self, stats: ClassStatistics) -> None:
+    def receive_class_statistics(self, stats: ClassStatistics) -> None:
         frequency = torch.as_tensor(stats.image_counts / stats.num_images)
         self.tail.copy_(frequency < self.lambda_)
-        self.has_statistics.fill_(True)
 
     def get_activation(self, cls_score: Tensor) -> Tensor:
         """(N, C) logits -> (N, C + 1) scores with a zero background."""
@@ -76,7 +76,8 @@ class EqualizationLoss(RoIClassificationLoss):
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
         self.check_logits(cls_score)
-        self.check_statistics()
+        self.require_statistics()
         reduction = reduction_override or self.reduction
         loss = eql_bce(at_least_float32(cls_score), labels, self.tail)
-        return self.reduce_per_roi(loss, label_weights, reduction, avg_factor)
+        return self.reduce_per_sample(loss, label_weights, reduction,
+                                      avg_factor)

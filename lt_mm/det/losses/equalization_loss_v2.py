@@ -98,4 +98,4 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
                                                     neg[:-1].double())
             self.pos_grad += pos
             self.neg_grad += neg
-        return self.reduce_per_roi(loss, row_w, reduction, avg_factor)
+        return self.reduce_per_sample(loss, row_w, reduction, avg_factor)

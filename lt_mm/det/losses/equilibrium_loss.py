@@ -4,12 +4,12 @@ from typing import Iterator, Optional
 from torch import Tensor
 
 from lt_mm.core.losses.equilibrium import equilibrium_loss
+from lt_mm.core.losses.long_tailed_loss import LongTailedLoss
 from lt_mm.registry import MODELS
-from .roi_classification_loss import RoIClassificationLoss
 
 
 @MODELS.register_module()
-class EquilibriumLoss(RoIClassificationLoss):
+class EquilibriumLoss(LongTailedLoss):
     """Equilibrium loss of LOCE for an mmdet bbox head (Feng et al.,
     "Exploring Classification Equilibrium in Long-Tailed Object Detection",
     ICCV 2021).
@@ -28,15 +28,19 @@ class EquilibriumLoss(RoIClassificationLoss):
         reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
     """
     extra_channels = 1  # background
-    # mmdet's own classifier layout, softmax scores and accuracy
-    custom_cls_channels = custom_activation = custom_accuracy = False
+    # a softmax loss in mmdet's own classifier layout, scores and accuracy:
+    # it needs none of RoIClassificationLoss's bbox-head protocol
+    use_sigmoid = False
 
     def __init__(self,
                  num_classes: int = 1203,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
                  use_sigmoid: bool = False) -> None:
-        super().__init__(num_classes, loss_weight, reduction, use_sigmoid)
+        super().__init__(num_classes, loss_weight, reduction)
+        if use_sigmoid:
+            raise ValueError('EquilibriumLoss is a softmax loss: it needs '
+                             'use_sigmoid=False')
         self._mean_score: Optional[Tensor] = None
 
     @contextmanager
@@ -77,5 +81,6 @@ class EquilibriumLoss(RoIClassificationLoss):
                                 mean_score.to(cls_score.device))
         if label_weights is not None:
             label_weights = label_weights.float()
-        return self.reduce_per_roi(loss, label_weights, reduction_override
-                                   or self.reduction, avg_factor)
+        return self.reduce_per_sample(loss, label_weights,
+                                      reduction_override or self.reduction,
+                                      avg_factor)

@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from mmdet.models.losses import accuracy
 from torch import Tensor
 
-from lt_mm.core import ClassStatistics, at_least_float32
+from lt_mm.core import (ClassStatistics, ClassStatisticsReceiver,
+                        at_least_float32)
 from lt_mm.core.losses.group_softmax import (group_of_classes,
                                              group_softmax_losses,
                                              group_softmax_probabilities)
@@ -15,7 +16,7 @@ from .roi_classification_loss import RoIClassificationLoss
 
 
 @MODELS.register_module()
-class GroupSoftmaxLoss(RoIClassificationLoss):
+class GroupSoftmaxLoss(ClassStatisticsReceiver, RoIClassificationLoss):
     """Balanced Group Softmax (BAGS) as the classifier of an mmdet bbox head
     (Li et al., CVPR 2020).
 
@@ -68,13 +69,12 @@ class GroupSoftmaxLoss(RoIClassificationLoss):
         self.renormalize = renormalize
         self.register_buffer('group', torch.zeros(num_classes,
                                                   dtype=torch.long))
-        self.register_buffer('has_statistics', torch.tensor(False))
+        self.init_class_statistics(num_classes)
 
-    def set_class_statistics(self, stats: ClassStatistics) -> None:
+    def receive_class_statistics(self, stats: ClassStatistics) -> None:
         self.group.copy_(
             torch.as_tensor(group_of_classes(stats.instance_counts,
                                              self.bins)))
-        self.has_statistics.fill_(True)
 
     def _split(self, cls_score: Tensor):
         self.check_logits(cls_score)
@@ -108,7 +108,7 @@ class GroupSoftmaxLoss(RoIClassificationLoss):
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None
                 ) -> Dict[str, Tensor]:
-        self.check_statistics()
+        self.require_statistics()
         classes, objectness, others = self._split(cls_score)
         weights = torch.ones_like(labels, dtype=classes.dtype) \
             if label_weights is None else label_weights.to(classes)

@@ -1,17 +1,18 @@
 from typing import Dict, Optional
 
 import torch
-import torch.nn as nn
-from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import at_least_float32
+from lt_mm.core.losses.long_tailed_loss import LongTailedLoss
 from .classifier_prior import ClassifierPriorMixin
 from .sigmoid_accuracy import sigmoid_head_accuracy
 
 
-class RoIClassificationLoss(ClassifierPriorMixin, nn.Module):
-    """Base of the bbox-head losses that own their classifier layout.
+class RoIClassificationLoss(ClassifierPriorMixin, LongTailedLoss):
+    """Base of the bbox-head losses that own their classifier layout: the
+    host-neutral :class:`lt_mm.core.losses.LongTailedLoss` with mmdet's
+    bbox-head classifier protocol.
 
     mmdet's ``BBoxHead`` asks a ``loss_cls`` with ``custom_cls_channels``,
     ``custom_activation`` and ``custom_accuracy`` set for the classifier's
@@ -25,7 +26,6 @@ class RoIClassificationLoss(ClassifierPriorMixin, nn.Module):
     :class:`ClassifierPriorMixin`); a checkpoint loaded afterwards keeps its
     own bias.
     """
-    extra_channels = 0
     use_sigmoid = False
     custom_cls_channels = True
     custom_activation = True
@@ -37,21 +37,11 @@ class RoIClassificationLoss(ClassifierPriorMixin, nn.Module):
                  reduction: str,
                  use_sigmoid: bool,
                  prior_prob: Optional[float] = None) -> None:
-        super().__init__()
+        super().__init__(num_classes, loss_weight, reduction)
         if use_sigmoid != self.use_sigmoid:
             raise ValueError(f'{type(self).__name__} needs use_sigmoid='
                              f'{self.use_sigmoid}')
-        if prior_prob is not None:
-            if not self.use_sigmoid:
-                raise ValueError(f'{type(self).__name__} is a softmax loss; '
-                                 'a prior_prob needs sigmoid logits')
-            if not 0 < prior_prob < 1:
-                raise ValueError(
-                    f'prior_prob must be in (0, 1) or None, got {prior_prob}')
-        self.prior_prob = prior_prob
-        self.num_classes = num_classes
-        self.loss_weight = loss_weight
-        self.reduction = reduction
+        self.init_prior(prior_prob, self.use_sigmoid)
 
     def get_cls_channels(self, num_classes: int) -> int:
         if num_classes != self.num_classes:
@@ -59,36 +49,6 @@ class RoIClassificationLoss(ClassifierPriorMixin, nn.Module):
                 f'the bbox head has num_classes={num_classes} but '
                 f'{type(self).__name__} has {self.num_classes}')
         return num_classes + self.extra_channels
-
-    def check_statistics(self) -> None:
-        """Losses built on the training set's class statistics keep a
-        ``has_statistics`` buffer, set by ``set_class_statistics``, so a
-        checkpoint knows it carries them; training without them is an
-        error."""
-        if self.training and not self.has_statistics:
-            raise RuntimeError(
-                f'{type(self).__name__} needs the class statistics of the '
-                "training set: add dict(type='lt_mm.ClassStatisticsHook') to "
-                'custom_hooks')
-
-    def reduce_per_roi(self, loss: Tensor, weights: Optional[Tensor],
-                       reduction: str,
-                       avg_factor: Optional[float]) -> Tensor:
-        """Weighted reduction of a per-RoI loss; 'mean' averages over the
-        RoIs (or ``avg_factor``), not over RoIs x channels."""
-        if reduction == 'mean':
-            avg_factor = max(avg_factor or len(loss), 1)
-        else:
-            avg_factor = None
-        return self.loss_weight * weight_reduce_loss(loss, weights, reduction,
-                                                     avg_factor)
-
-    def check_logits(self, cls_score: Tensor) -> None:
-        channels = self.num_classes + self.extra_channels
-        if cls_score.size(-1) != channels:
-            raise ValueError(
-                f'{type(self).__name__} expects {channels} logits (num_classes'
-                f' + {self.extra_channels}), got {cls_score.size(-1)}')
 
 
 class ObjectnessSigmoidLoss(RoIClassificationLoss):

@@ -3,11 +3,11 @@ from typing import Dict, Optional, Union
 import torch
 import torch.nn.functional as F
 from mmdet.models.losses import accuracy
-from mmdet.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import at_least_float32, seesaw_logits
 from lt_mm.core.finite_statistics import FiniteStatisticsGuard
+from lt_mm.core.losses.weighted_reduction import weight_reduce_loss
 from lt_mm.registry import MODELS
 from .roi_classification_loss import RoIClassificationLoss
 

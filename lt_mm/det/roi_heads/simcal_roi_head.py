@@ -18,6 +18,7 @@ from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from lt_mm.core import ClassStatistics, ClassStatisticsReceiver
 from lt_mm.core.dual_head_calibration import (calibration_positives,
                                               episode_share,
                                               merge_dual_head_scores,
@@ -26,7 +27,7 @@ from lt_mm.registry import MODELS
 
 
 @MODELS.register_module()
-class SimCalRoIHead(StandardRoIHead):
+class SimCalRoIHead(ClassStatisticsReceiver, StandardRoIHead):
     """Mask R-CNN RoI head with SimCal's calibration head.
 
     Wang et al., "The Devil is in Classification: A Simple Framework for
@@ -108,10 +109,10 @@ class SimCalRoIHead(StandardRoIHead):
                 f'instance_threshold must be >= 0, got {instance_threshold}')
         self.instance_threshold = instance_threshold
         self.init_from_bbox_head = init_from_bbox_head
-        # -1: not handed over yet (a checkpoint from before calibration)
+        self.init_class_statistics()
         self.register_buffer(
             'instance_counts',
-            torch.full((self.num_classes, ), -1., dtype=torch.float64))
+            torch.zeros(self.num_classes, dtype=torch.float64))
         # 1 once calibration training has started (after the weight copy)
         self.register_buffer('calibrated',
                              torch.zeros((), dtype=torch.float32))
@@ -121,22 +122,15 @@ class SimCalRoIHead(StandardRoIHead):
     def num_classes(self) -> int:
         return self.bbox_head.num_classes
 
-    def set_class_statistics(self, stats) -> None:
+    def receive_class_statistics(self, stats: ClassStatistics) -> None:
         """Store the training set's instance counts (ClassStatisticsHook)."""
-        counts = torch.as_tensor(stats.instance_counts, dtype=torch.float64)
-        if counts.shape != self.instance_counts.shape:
-            raise ValueError(f'instance counts of {len(counts)} classes for '
-                             f'a head of {self.num_classes}')
-        self.instance_counts.copy_(counts)
+        self.instance_counts.copy_(
+            torch.as_tensor(stats.instance_counts, dtype=torch.float64))
 
     @property
     def calibrated_classes(self) -> Tensor:
         """``(C,)`` bool: the classes that take the calibrated scores."""
-        if (self.instance_counts < 0).any():
-            raise RuntimeError(
-                'SimCalRoIHead has no instance counts: train it with '
-                "custom_hooks=[dict(type='lt_mm.ClassStatisticsHook')] or "
-                'load a checkpoint of such a run')
+        self.require_statistics()
         return self.instance_counts < self.instance_threshold
 
     @torch.no_grad()

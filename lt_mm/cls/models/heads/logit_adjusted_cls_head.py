@@ -4,13 +4,13 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.logit_adjustment import adjust_logits, log_class_prior
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 
 
 @MODELS.register_module()
-class LogitAdjustedClsHead(ClassCountsMixin, LinearClsHead):
+class LogitAdjustedClsHead(ClassCountsReceiver, LinearClsHead):
     """Linear head with post-hoc logit adjustment (Menon et al., ICLR 2021):
     trained on the raw logits z (plain cross-entropy), it predicts
     ``argmax_j z_j - tau * log pi_j``.
@@ -28,7 +28,7 @@ class LogitAdjustedClsHead(ClassCountsMixin, LinearClsHead):
     def __init__(self, num_classes: int, in_channels: int,
                  tau: float = 1.0, **kwargs) -> None:
         super().__init__(num_classes, in_channels, **kwargs)
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         self.tau = tau
 
     def adjusted_logits(self, feats: Tuple[Tensor]) -> Tensor:

@@ -1,16 +1,16 @@
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.class_balanced_weights import class_balanced_weights
 from lt_mm.core.losses.focal import sigmoid_focal_loss, softmax_focal_loss
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 from .cls_loss import ClsLoss
 
 LOSS_TYPES = ('softmax', 'sigmoid', 'focal')
 
 
 @MODELS.register_module()
-class ClassBalancedLoss(ClassCountsMixin, ClsLoss):
+class ClassBalancedLoss(ClassCountsReceiver, ClsLoss):
     """Class-balanced loss (Cui et al., "Class-Balanced Loss Based on
     Effective Number of Samples", CVPR 2019).
 
@@ -61,7 +61,7 @@ class ClassBalancedLoss(ClassCountsMixin, ClsLoss):
                              f'{loss_type!r}')
         if not 0 <= beta < 1:
             raise ValueError(f'beta must lie in [0, 1), got {beta}')
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         self.beta, self.loss_type, self.gamma = beta, loss_type, gamma
 
     def class_weights(self) -> Tensor:

@@ -1,12 +1,12 @@
 from typing import Optional
 
 import torch.nn as nn
-from mmpretrain.models.losses.utils import weight_reduce_loss
 from torch import Tensor
 
 from lt_mm.core import at_least_float32
 from lt_mm.core.losses.soft_target import as_soft_target
-from lt_mm.core.losses.weighted_reduction import reduce_class_weighted
+from lt_mm.core.losses.weighted_reduction import (reduce_class_weighted,
+                                                 weight_reduce_loss)
 
 REDUCTIONS = ('none', 'mean', 'sum')
 

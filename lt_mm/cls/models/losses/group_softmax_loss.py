@@ -5,17 +5,17 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from lt_mm.core import ClassStatistics, at_least_float32
+from lt_mm.core import (ClassCountsReceiver, ClassStatistics,
+                        at_least_float32)
 from lt_mm.core.losses.group_softmax import (group_of_classes,
                                              group_softmax_losses,
                                              group_softmax_probabilities)
 from lt_mm.core.losses.soft_target import as_soft_target
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 
 
 @MODELS.register_module()
-class ClsGroupSoftmaxLoss(ClassCountsMixin, nn.Module):
+class ClsGroupSoftmaxLoss(ClassCountsReceiver, nn.Module):
     """Balanced Group Softmax (BAGS; Li et al., "Overcoming Classifier
     Imbalance for Long-tail Object Detection with Balanced Group Softmax",
     CVPR 2020) for an mmpretrain classifier, the loss of
@@ -95,7 +95,7 @@ class ClsGroupSoftmaxLoss(ClassCountsMixin, nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         if reduction != 'mean':
             raise ValueError('ClsGroupSoftmaxLoss averages each group over '
                              "its kept samples: only reduction='mean' "
@@ -113,8 +113,8 @@ class ClsGroupSoftmaxLoss(ClassCountsMixin, nn.Module):
         self.register_buffer('group',
                              torch.zeros(num_classes, dtype=torch.long))
 
-    def set_class_statistics(self, stats: ClassStatistics) -> None:
-        super().set_class_statistics(stats)
+    def receive_class_statistics(self, stats: ClassStatistics) -> None:
+        super().receive_class_statistics(stats)
         self.group.copy_(
             torch.as_tensor(
                 group_of_classes(self.class_counts.cpu().numpy(),

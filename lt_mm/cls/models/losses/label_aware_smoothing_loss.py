@@ -1,14 +1,14 @@
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.label_aware_smoothing import (
     label_aware_smoothing_factors, label_aware_smoothing_loss)
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 from .cls_loss import ClsLoss
 
 
 @MODELS.register_module()
-class LabelAwareSmoothingLoss(ClassCountsMixin, ClsLoss):
+class LabelAwareSmoothingLoss(ClassCountsReceiver, ClsLoss):
     """Label-aware smoothing (MiSLAS; Zhong et al., CVPR 2021): cross-entropy
     against ``(1 - eps_y) e_y + eps_y / C`` with ``eps_y`` rising from
     ``eps_tail`` (rarest class) to ``eps_head`` (largest class) along a sine
@@ -33,7 +33,7 @@ class LabelAwareSmoothingLoss(ClassCountsMixin, ClsLoss):
         super().__init__(loss_weight, reduction)
         # validates the arguments once, before training
         label_aware_smoothing_factors([1, 2], eps_head, eps_tail, shape)
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         self.eps_head, self.eps_tail, self.shape = eps_head, eps_tail, shape
 
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:

@@ -2,15 +2,15 @@ from typing import Optional
 
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.class_balanced_weights import class_balanced_weights
 from lt_mm.core.losses.ldam import ldam_loss, ldam_margins
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 from .cls_loss import ClsLoss
 
 
 @MODELS.register_module()
-class LDAMLoss(ClassCountsMixin, ClsLoss):
+class LDAMLoss(ClassCountsReceiver, ClsLoss):
     """LDAM loss (Cao et al., NeurIPS 2019) with deferred re-weighting.
 
     ``l_i = -log softmax(z - s * m_y * e_y)_y`` with margins
@@ -44,7 +44,7 @@ class LDAMLoss(ClassCountsMixin, ClsLoss):
         super().__init__(loss_weight, reduction, normalize_by_weights)
         if max_m <= 0 or scale <= 0:
             raise ValueError('max_m and scale must be positive')
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         self.max_m, self.scale = max_m, scale
         # set by DRWHook at every epoch from the epoch number, so a resumed
         # run needs no state for it

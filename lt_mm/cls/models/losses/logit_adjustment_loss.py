@@ -1,14 +1,14 @@
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.logit_adjustment import adjust_logits, log_class_prior
 from lt_mm.core.losses.soft_target import soft_cross_entropy
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 from .cls_loss import ClsLoss
 
 
 @MODELS.register_module()
-class LogitAdjustmentLoss(ClassCountsMixin, ClsLoss):
+class LogitAdjustmentLoss(ClassCountsReceiver, ClsLoss):
     """Logit-adjusted cross-entropy (Menon et al., ICLR 2021):
     ``L = -log softmax(z + tau * log pi)_y`` with class priors
     ``pi_j = n_j / sum(n)``.
@@ -26,7 +26,7 @@ class LogitAdjustmentLoss(ClassCountsMixin, ClsLoss):
     def __init__(self, num_classes: int, tau: float = 1.0,
                  loss_weight: float = 1.0, reduction: str = 'mean') -> None:
         super().__init__(loss_weight, reduction)
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         self.tau = tau
 
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:

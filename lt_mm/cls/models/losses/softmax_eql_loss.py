@@ -1,14 +1,14 @@
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.softmax_eql import (sample_suppression,
                                            softmax_eql_loss, tail_classes)
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 from .cls_loss import ClsLoss
 
 
 @MODELS.register_module()
-class SoftmaxEQLLoss(ClassCountsMixin, ClsLoss):
+class SoftmaxEQLLoss(ClassCountsReceiver, ClsLoss):
     """Softmax equalization loss (Tan et al., CVPR 2020, Sec. 5):
     ``p_j = e^{z_j} / sum_k w_k e^{z_k}``,
     ``w_k = 1 - beta_k T_lambda(f_k) (1 - y_k)``,
@@ -38,7 +38,7 @@ class SoftmaxEQLLoss(ClassCountsMixin, ClsLoss):
         super().__init__(loss_weight, reduction)
         if not 0 <= gamma <= 1:
             raise ValueError(f'gamma must lie in [0, 1], got {gamma}')
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
         self.gamma, self.lambda_ = gamma, lambda_
 
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:

@@ -1,14 +1,14 @@
 from torch import Tensor
 
+from lt_mm.core import ClassCountsReceiver
 from lt_mm.core.losses.class_balanced_weights import inverse_frequency_weights
 from lt_mm.core.losses.soft_target import soft_cross_entropy
 from lt_mm.registry import MODELS
-from ..class_counts import ClassCountsMixin
 from .cls_loss import ClsLoss
 
 
 @MODELS.register_module()
-class WeightedSoftmaxLoss(ClassCountsMixin, ClsLoss):
+class WeightedSoftmaxLoss(ClassCountsReceiver, ClsLoss):
     """Re-weighted softmax cross-entropy: ``l_i = -w_y log p_y`` with
     ``w_j`` proportional to ``1 / n_j``, normalised to sum C.
 
@@ -35,7 +35,7 @@ class WeightedSoftmaxLoss(ClassCountsMixin, ClsLoss):
                  reduction: str = 'mean',
                  normalize_by_weights: bool = True) -> None:
         super().__init__(loss_weight, reduction, normalize_by_weights)
-        self._init_class_counts(num_classes)
+        self.init_class_statistics(num_classes)
 
     def class_weights(self) -> Tensor:
         return inverse_frequency_weights(self.require_class_counts())
