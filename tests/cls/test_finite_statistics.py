@@ -12,26 +12,12 @@ mean and class centroids summed over the training features). We keep their
 update for finite samples (the expected numbers below are their formulas on
 the finite samples only) and deviate by leaving the non-finite ones out."""
 import math
-import warnings
 
 import pytest
 import torch
 
-from lt_mm.core.finite_statistics import NonFiniteStatisticsWarning
 from lt_mm.registry import MODELS
-
-NAN, INF = float('nan'), float('inf')
-
-
-def caught(fn):
-    """``fn()``'s result and the NonFiniteStatisticsWarnings it raised."""
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter('always')
-        result = fn()
-    return result, [
-        r for r in records
-        if issubclass(r.category, NonFiniteStatisticsWarning)
-    ]
+from ..nonfinite import INF, NAN, caught
 
 
 def build(name, **kwargs):

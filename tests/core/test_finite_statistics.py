@@ -5,28 +5,14 @@ mmdet/models/roi_heads/loce_roi_head.py L264: ``enqueue_dequeue`` stores
 every jittered box's feature) keeps only finite features and targets."""
 import copy
 import threading
-import warnings
 
 import pytest
 import torch
 
 from lt_mm.core.feature_memory import ClassFeatureMemory
 from lt_mm.core.finite_statistics import (FiniteStatisticsGuard,
-                                          NonFiniteStatisticsWarning,
                                           finite_rows, zero_rows)
-
-NAN, INF = float('nan'), float('inf')
-
-
-def caught(fn):
-    """``fn()``'s result and the NonFiniteStatisticsWarnings it raised."""
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter('always')
-        result = fn()
-    return result, [
-        r for r in records
-        if issubclass(r.category, NonFiniteStatisticsWarning)
-    ]
+from ..nonfinite import INF, NAN, caught
 
 
 def counts(guard):

@@ -14,7 +14,6 @@ NaN for good (EQL v2 then weights every class 1: plain BCE). We keep their
 update for finite rows (the expected numbers below are their formulas on the
 finite rows only) and deviate by leaving the non-finite rows out."""
 import math
-import warnings
 from collections import Counter
 from functools import partial
 from types import SimpleNamespace
@@ -23,24 +22,11 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from lt_mm.core.finite_statistics import NonFiniteStatisticsWarning
 from lt_mm.det import EqualizationLossV2, SeesawLoss
+from ..nonfinite import INF, NAN, caught
 from .loss_helpers import (buffers_after_joint_batches,
                            buffers_after_two_ranks, build_roi_head,
                            lvis_batch)
-
-NAN, INF = float('nan'), float('inf')
-
-
-def caught(fn):
-    """``fn()``'s result and the NonFiniteStatisticsWarnings it raised."""
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter('always')
-        result = fn()
-    return result, [
-        r for r in records
-        if issubclass(r.category, NonFiniteStatisticsWarning)
-    ]
 
 
 def eqlv2_sums_by_hand(batches, num_classes, gamma=12.0, mu=0.8, alpha=4.0):
