@@ -39,8 +39,7 @@ import time
 import numpy as np
 import pycocotools.mask as mask_utils
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import lt_mm  # noqa: E402,F401  (lvis-api under numpy 2)
+import lt_mm  # noqa: F401  (lvis-api under numpy 2)
 
 GROUP_SIZES = dict(r=337, c=461, f=405)  # LVIS v1
 IMAGE_SIZES = [(480, 640), (640, 480), (427, 640), (640, 427), (512, 512)]

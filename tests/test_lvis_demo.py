@@ -1,5 +1,5 @@
 # Copyright (c) lt_mm contributors. All rights reserved.
-"""Tests of tools/dataset_converters/lvis_demo.py (synthetic LVIS v1 set)."""
+"""Tests of lt_mm.datasets.lvis_demo (synthetic LVIS v1 set) and its CLI."""
 import hashlib
 import json
 import os
@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-import lvis_demo  # tools/dataset_converters, on sys.path from conftest
+from lt_mm.datasets import lvis_demo
 
 # A small configuration for the tests that do not need the default size.
 SMALL = dict(num_classes=6, train_images=210, val_images=12, image_size=64)
@@ -347,14 +347,23 @@ def test_bad_arguments(tmp_path, kwargs, message):
     assert not (tmp_path / 'out').exists()
 
 
-def test_cli(tmp_path, capsys):
+def test_cli(tmp_path):
+    """The thin CLI in tools/dataset_converters, run as users run it."""
+    import subprocess
+    import sys
     out = tmp_path / 'cli'
-    lvis_demo.main([
-        '--out',
-        str(out), '--seed', '0', '--num-classes', '6', '--train-images',
-        '210', '--val-images', '12', '--image-size', '64'
-    ])
-    printed = capsys.readouterr().out
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    printed = subprocess.run(
+        [
+            sys.executable,
+            osp.join(root, 'tools', 'dataset_converters', 'lvis_demo.py'),
+            '--out',
+            str(out), '--seed', '0', '--num-classes', '6', '--train-images',
+            '210', '--val-images', '12', '--image-size', '64'
+        ],
+        check=True,
+        capture_output=True,
+        text=True).stdout
     assert 'train' in printed and 'r/c/f' in printed
     assert (out / 'annotations' / 'lvis_v1_train.json').is_file()
     assert (out / 'annotations' / 'lvis_v1_val.json').is_file()

@@ -4,7 +4,7 @@
         [--cfg-options key=value ...]
 
 Generates the synthetic LVIS-format demo set in the config's data_root when
-it is missing (tools/dataset_converters/lvis_demo.py), trains the
+it is missing (lt_mm.datasets.lvis_demo), trains the
 config (a file in configs/demo/), evaluates it on the demo val split the LVIS
 way and prints AP, AP50, AP75, APs, APm, APl, APr, APc and APf for bbox and
 segm. Everything runs on a CPU in minutes.
@@ -16,12 +16,9 @@ import time
 
 from mmengine.config import DictAction
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)),
-                            'dataset_converters'))
-import lvis_demo  # noqa: E402
-
-from lt_mm.utils import (build_runner,  # noqa: E402
-                         configure_checkpoint_loading, load_tool_config)
+from lt_mm.datasets import lvis_demo
+from lt_mm.utils import (build_runner, configure_checkpoint_loading,
+                         load_tool_config)
 
 DEFAULT_CONFIG = 'configs/demo/seesaw_mask_rcnn.py'
 METRICS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')

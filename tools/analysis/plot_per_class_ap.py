@@ -15,15 +15,12 @@ import argparse
 import math
 import os
 import os.path as osp
-import sys
 
 import matplotlib
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
 from lt_mm.core.evaluation.per_class_ap import (  # noqa: E402
     group_means, read_per_class_table)
 
