@@ -28,10 +28,15 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
 
     ``pos_grad`` and ``neg_grad`` are float64 buffers: checkpoints carry
     them, and each step's sums are all-reduced over ranks before they are
-    added (mmdet's port keeps per-GPU sums by default). A RoI with a NaN or
-    inf logit or weight is left out of the sums (the authors' add it, and
-    one NaN turns every weight into 1 for the rest of the run), counted in
-    ``statistics_guard`` and reported once
+    added (mmdet's port keeps per-GPU sums by default). A checkpoint of
+    mmdet's ``EQLV2Loss`` loads as it is: its float32 ``pos_grad`` and
+    ``neg_grad`` are taken as float64, and its third buffer ``pos_neg``, the
+    ratio ``pos_grad / (neg_grad + 1e-10)`` it recomputes after every step
+    (open-mmlab/mmdetection v3.3.0, mmdet/models/losses/eqlv2_loss.py
+    L73-L78, L164-L166), is not kept: the weights are derived from the two
+    sums. A RoI with a NaN or inf logit or weight is left out of the sums
+    (the authors' add it, and one NaN turns every weight into 1 for the rest
+    of the run), counted in ``statistics_guard`` and reported once
     (:mod:`lt_mm.core.finite_statistics`).
 
     Args:
@@ -67,6 +72,20 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
                              torch.zeros(num_classes, dtype=torch.float64))
         self.statistics_guard = FiniteStatisticsGuard(
             f'{type(self).__name__} (pos_grad, neg_grad)')
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        # mmdet's EQLV2Loss: a ratio of the two sums, read from them here
+        state_dict.pop(prefix + 'pos_neg', None)
+        for name in ('pos_grad', 'neg_grad'):
+            if prefix + name in state_dict:
+                # float64 even when loaded with assign=True
+                state_dict[prefix + name] = state_dict[prefix + name].to(
+                    self._buffers[name].dtype)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def class_weights(self, like: Tensor) -> Tensor:
         """(2, C + 1) positive and negative weights in ``like``'s dtype;

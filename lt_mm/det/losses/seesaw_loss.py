@@ -64,8 +64,13 @@ class SeesawLoss(RoIClassificationLoss):
     and the background score is ``softmax(obj)_bg``.
 
     ``cum_samples``, the number of sampled RoIs of each class so far, is a
-    buffer: checkpoints carry it, and under torch.distributed each step's
-    counts are summed over ranks before they are added, so all ranks agree.
+    float64 buffer: checkpoints carry it, and under torch.distributed each
+    step's counts are summed over ranks before they are added, so all ranks
+    agree. A checkpoint of mmdet's ``SeesawLoss`` loads as it is: its
+    float32 ``cum_samples`` holds C + 1 counts, the last one the background
+    RoIs, which its loss never reads (open-mmlab/mmdetection v3.3.0,
+    mmdet/models/losses/seesaw_loss.py L130-L132, L245-L249, L262); the
+    first C are taken.
     A RoI with a NaN or inf logit is not counted; ``statistics_guard``
     counts it and the first is reported once
     (:mod:`lt_mm.core.finite_statistics`).
@@ -99,6 +104,22 @@ class SeesawLoss(RoIClassificationLoss):
                              torch.zeros(num_classes, dtype=torch.float64))
         self.statistics_guard = FiniteStatisticsGuard(
             f'{type(self).__name__} (cum_samples)')
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        key = prefix + 'cum_samples'
+        counts = state_dict.get(key)
+        if counts is not None:
+            if counts.shape == (self.num_classes + 1, ):
+                # mmdet's layout: the background count is dropped, as its
+                # loss drops it; any other length stays a size mismatch
+                counts = counts[:-1]
+            # float64 even when loaded with assign=True
+            state_dict[key] = counts.to(self.cum_samples.dtype)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def _split(self, cls_score: Tensor):
         self.check_logits(cls_score)
