@@ -28,8 +28,8 @@ import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmengine.dataset import ClassBalancedDataset
 
+from lt_mm.datasets.label_index import LabelIndexCacheMixin
 from lt_mm.engine import RepeatFactorSampler
-from lt_mm.engine.samplers.dataset_labels import LabelIndexCacheMixin
 
 NUM_CLASSES = 1203
 

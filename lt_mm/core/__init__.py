@@ -1,7 +1,8 @@
 """The math of every method, in plain torch / numpy (no OpenMMLab imports).
 
-Submodules: ``losses`` (every loss's math), ``sampling`` (repeat factors and
-class-aware sampling weights), ``bilevel_sampling`` and
+Submodules: ``label_index`` (every image's labels, the layout samplers and
+class statistics read), ``losses`` (every loss's math), ``sampling`` (repeat
+factors and class-aware sampling weights), ``bilevel_sampling`` and
 ``dual_head_calibration`` (SimCal), ``feature_memory`` (LOCE),
 ``evaluation`` (LVIS AP, per-class tables), ``long_tailed_counts`` and
 ``shot_accuracy`` (classification protocols).
@@ -11,14 +12,15 @@ from .class_statistics import (FREQUENCY_GROUPS, ClassStatistics,
 from .class_statistics_receiver import (ClassCountsReceiver,
                                         ClassStatisticsReceiver)
 from .distributed import all_reduce_sum
+from .label_index import LabelIndex
 from .losses import (LongTailedLoss, class_weighted_bce, eql_bce,
                      eqlv2_gradient_sums, eqlv2_weights, seesaw_logits)
 from .precision import at_least_float32
 
 __all__ = [
     'FREQUENCY_GROUPS', 'ClassCountsReceiver', 'ClassStatistics',
-    'ClassStatisticsReceiver', 'LongTailedLoss', 'all_reduce_sum',
-    'at_least_float32', 'class_weighted_bce', 'eql_bce',
+    'ClassStatisticsReceiver', 'LabelIndex', 'LongTailedLoss',
+    'all_reduce_sum', 'at_least_float32', 'class_weighted_bce', 'eql_bce',
     'eqlv2_gradient_sums', 'eqlv2_weights', 'frequency_groups',
     'seesaw_logits'
 ]

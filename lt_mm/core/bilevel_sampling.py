@@ -14,44 +14,12 @@ mmdet/datasets/loader/sampler.py L87: ``np.random.choice`` of the classes
 with its default ``replace=True``; L93: ``random.choices`` of the images),
 so an episode may hold a class twice. The image is served
 together with the class it was drawn for: the calibration head learns from
-that class's RoIs only. Labels come in the compressed form of
-:mod:`lt_mm.core.sampling` (``labels`` and ``offsets``).
+that class's RoIs only. The images of each class come from
+:meth:`lt_mm.core.label_index.LabelIndex.class_images`.
 """
 from typing import List, Optional, Tuple
 
 import numpy as np
-
-
-def class_image_index(labels: np.ndarray,
-                      offsets: np.ndarray,
-                      num_classes: Optional[int] = None) -> List[np.ndarray]:
-    """Images containing each class.
-
-    Args:
-        labels (np.ndarray): All samples' labels one after another.
-        offsets (np.ndarray): ``len(samples) + 1`` offsets into ``labels``.
-        num_classes (int, optional): Defaults to ``labels.max() + 1``.
-
-    Returns:
-        list[np.ndarray]: For each class, the sorted indices (int64) of the
-        images that hold at least one of its instances; empty for a class
-        without instances.
-    """
-    labels = np.asarray(labels, dtype=np.int64)
-    offsets = np.asarray(offsets, dtype=np.int64)
-    if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 \
-            or offsets[-1] != len(labels) or np.any(np.diff(offsets) < 0):
-        raise ValueError('offsets must rise from 0 to len(labels)')
-    if num_classes is None:
-        num_classes = int(labels.max()) + 1 if len(labels) else 0
-    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f'labels must lie in [0, {num_classes})')
-    images = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    # one (class, image) pair per image however many instances it holds
-    pairs = np.unique(labels * (len(offsets) - 1) + images)
-    classes, images = np.divmod(pairs, max(len(offsets) - 1, 1))
-    bounds = np.searchsorted(classes, np.arange(num_classes + 1))
-    return [images[bounds[c]:bounds[c + 1]] for c in range(num_classes)]
 
 
 def draw_episodes(class_images: List[np.ndarray],
@@ -64,7 +32,7 @@ def draw_episodes(class_images: List[np.ndarray],
 
     Args:
         class_images (list[np.ndarray]): Images of each class
-            (:func:`class_image_index`).
+            (:meth:`lt_mm.core.label_index.LabelIndex.class_images`).
         num_episodes (int): Episodes to draw.
         classes_per_episode (int): ``nc``, 16 in the paper, drawn with
             replacement.

@@ -8,6 +8,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .label_index import LabelIndex
+
 #: LVIS frequency group names, in the order of :attr:`FREQUENCY_GROUPS`.
 FREQUENCY_GROUPS = ('r', 'c', 'f')
 
@@ -24,30 +26,6 @@ def frequency_groups(image_counts: np.ndarray,
     image_counts = np.asarray(image_counts)
     return np.where(image_counts <= rare_max, 'r',
                     np.where(image_counts <= common_max, 'c', 'f'))
-
-
-def unique_per_sample(labels: np.ndarray,
-                      offsets: np.ndarray) -> tuple:
-    """Each sample's distinct labels in increasing order, vectorised.
-
-    Args:
-        labels (np.ndarray): int64 labels of all samples, one after another.
-        offsets (np.ndarray): ``num_samples + 1`` int64 offsets; sample ``i``
-            owns ``labels[offsets[i]:offsets[i + 1]]``.
-
-    Returns:
-        tuple[np.ndarray]: ``labels`` and ``offsets`` in the same layout.
-    """
-    num_samples = len(offsets) - 1
-    if not len(labels):
-        return labels.copy(), np.zeros(num_samples + 1, dtype=np.int64)
-    sample = np.repeat(np.arange(num_samples), np.diff(offsets))
-    stride = int(labels.max()) + 1
-    keys = np.unique(sample * stride + labels)
-    offsets = np.zeros(num_samples + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys // stride, minlength=num_samples),
-              out=offsets[1:])
-    return keys % stride, offsets
 
 
 @dataclass(frozen=True)
@@ -85,36 +63,28 @@ class ClassStatistics:
             frequency: LVIS frequency field per class, if the annotation file
                 has one; otherwise derived from the image counts.
         """
-        sizes = np.fromiter((len(x) for x in labels_per_image), dtype=np.int64)
-        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        labels = np.concatenate(
-            [np.asarray(x, dtype=np.int64).ravel() for x in labels_per_image]
-            or [np.zeros(0, dtype=np.int64)])
-        return cls.from_label_index(labels, offsets, num_classes, frequency)
+        return cls.from_label_index(
+            LabelIndex.from_lists(labels_per_image), num_classes, frequency)
 
     @classmethod
     def from_label_index(cls,
-                         labels: np.ndarray,
-                         offsets: np.ndarray,
+                         index: LabelIndex,
                          num_classes: int,
                          frequency: Optional[Sequence[str]] = None
                          ) -> 'ClassStatistics':
-        """Like :meth:`from_labels`, from every image's labels laid end to
-        end: image ``i`` owns ``labels[offsets[i]:offsets[i + 1]]``."""
+        """Like :meth:`from_labels`, from a :class:`LabelIndex`."""
         if num_classes <= 0:
             raise ValueError(f'num_classes must be positive, got {num_classes}')
-        labels = np.asarray(labels, dtype=np.int64)
+        labels = index.labels
         if not len(labels):
             raise ValueError('the training dataset has no labelled instances; '
                              'class statistics cannot be computed')
-        bad = labels[(labels < 0) | (labels >= num_classes)]
+        bad = labels[labels >= num_classes]  # LabelIndex refused < 0
         if bad.size:
             raise ValueError(
                 f'label {int(bad[0])} is outside [0, {num_classes}): the '
                 f'dataset has more classes than num_classes={num_classes}')
-        image_counts = np.bincount(
-            unique_per_sample(labels, offsets)[0], minlength=num_classes)
+        image_counts = index.class_image_counts(num_classes)
         if frequency is None:
             frequency = frequency_groups(image_counts)
         else:
@@ -127,5 +97,5 @@ class ClassStatistics:
         return cls(
             instance_counts=np.bincount(labels, minlength=num_classes),
             image_counts=image_counts,
-            num_images=int((np.diff(offsets) > 0).sum()),
+            num_images=int((index.sizes > 0).sum()),
             frequency=frequency)

@@ -1,7 +1,7 @@
 """Re-sampling math shared by detection and classification (numpy only).
 
-A dataset's labels are given in compressed form: ``labels`` holds the labels
-of all samples one after another and sample ``i`` owns
+A dataset's labels come as a :class:`lt_mm.core.label_index.LabelIndex`:
+the labels of all samples one after another, sample ``i`` owning
 ``labels[offsets[i]:offsets[i + 1]]`` (the kept instances of an image, or the
 one label of a classification sample). A sample may own no label.
 
@@ -22,49 +22,11 @@ of its samples uniformly, so for single-label data ``p_i ~ n_{y_i}^(q - 1)``.
 Progressive-balanced sampling mixes ``p(t) = (1 - t/T) p_IB + (t/T) p_CB``;
 BBN's reversed sampler (Zhou et al., CVPR 2020) is ``q = -1``.
 """
-from typing import Tuple
-
 import numpy as np
 
+from .label_index import LabelIndex
+
 ROUNDINGS = ('stochastic', 'ceil')
-
-
-def check_label_index(labels: np.ndarray,
-                      offsets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Validate a compressed label index and return it as int64 arrays."""
-    labels = np.asarray(labels, dtype=np.int64).ravel()
-    offsets = np.asarray(offsets, dtype=np.int64).ravel()
-    if (offsets.size == 0 or offsets[0] != 0 or offsets[-1] != labels.size
-            or np.any(np.diff(offsets) < 0)):
-        raise ValueError('offsets must rise from 0 to len(labels), one more '
-                         'entry than there are samples')
-    if labels.size and labels.min() < 0:
-        raise ValueError(f'labels must be >= 0, got {int(labels.min())}')
-    return labels, offsets
-
-
-def sample_class_pairs(labels: np.ndarray, offsets: np.ndarray,
-                       num_classes: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Sample and class of every (sample, class) pair, each pair once,
-    sorted by sample then class."""
-    sample = np.repeat(
-        np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-    # Keys are already grouped by sample, which timsort ('stable') exploits;
-    # np.unique would hash them first, several times slower at LVIS scale.
-    keys = np.sort(sample * num_classes + labels, kind='stable')
-    pairs = keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
-    return pairs // num_classes, pairs % num_classes
-
-
-def class_sample_counts(labels: np.ndarray,
-                        offsets: np.ndarray,
-                        num_classes: int = None) -> np.ndarray:
-    """Number of samples (images) that contain each class."""
-    labels, offsets = check_label_index(labels, offsets)
-    if num_classes is None:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    _, classes = sample_class_pairs(labels, offsets, max(num_classes, 1))
-    return np.bincount(classes, minlength=num_classes)
 
 
 def class_repeat_factors(image_counts: np.ndarray, num_samples: int,
@@ -85,20 +47,19 @@ def class_repeat_factors(image_counts: np.ndarray, num_samples: int,
     return factors
 
 
-def repeat_factors(labels: np.ndarray, offsets: np.ndarray,
+def repeat_factors(index: LabelIndex,
                    repeat_thr: float = 0.001) -> np.ndarray:
     """Repeat factor ``r_I`` of every sample (see the module docstring).
 
     ``f_c`` counts samples over all samples, including those without labels,
     which keep ``r_I = 1``.
     """
-    labels, offsets = check_label_index(labels, offsets)
-    num_samples = len(offsets) - 1
+    num_samples = index.num_images
     factors = np.ones(num_samples, dtype=np.float64)
-    if labels.size == 0:
+    if index.labels.size == 0:
         return factors
-    num_classes = int(labels.max()) + 1
-    samples, classes = sample_class_pairs(labels, offsets, num_classes)
+    num_classes = int(index.labels.max()) + 1
+    samples, classes = index.image_class_pairs()
     per_class = class_repeat_factors(
         np.bincount(classes, minlength=num_classes), num_samples, repeat_thr)
     # Pairs are sorted by sample: reduce each sample's run of pairs.
@@ -206,19 +167,19 @@ def reversed_class_weights(counts: np.ndarray) -> np.ndarray:
     return class_sampling_weights(counts, -1.0)
 
 
-def class_aware_sample(labels: np.ndarray, offsets: np.ndarray,
+def class_aware_sample(index: LabelIndex,
                        class_weights: np.ndarray, size: int,
                        rng: np.random.Generator) -> np.ndarray:
     """Draw ``size`` sample indices with replacement: a class ``j`` with
     probability ``class_weights[j]``, then uniformly one of the samples that
     contain ``j``."""
-    labels, offsets = check_label_index(labels, offsets)
     class_weights = np.asarray(class_weights, dtype=np.float64)
     num_classes = len(class_weights)
+    labels = index.labels
     if labels.size and labels.max() >= num_classes:
         raise ValueError(f'label {int(labels.max())} has no class weight '
                          f'({num_classes} classes)')
-    samples, classes = sample_class_pairs(labels, offsets, num_classes)
+    samples, classes = index.image_class_pairs()
     members_per_class = np.bincount(classes, minlength=num_classes)
     if np.any(class_weights[members_per_class == 0] > 0):
         raise ValueError('a class without samples has a positive weight')
@@ -229,8 +190,7 @@ def class_aware_sample(labels: np.ndarray, offsets: np.ndarray,
     return members[start[drawn] + rng.integers(members_per_class[drawn])]
 
 
-def class_balanced_image_list(labels: np.ndarray,
-                              offsets: np.ndarray,
+def class_balanced_image_list(index: LabelIndex,
                               images_per_class: int,
                               rank: int = 0,
                               world_size: int = 1) -> np.ndarray:
@@ -251,8 +211,7 @@ def class_balanced_image_list(labels: np.ndarray,
     shuffle.
 
     Args:
-        labels (np.ndarray): All samples' labels one after another.
-        offsets (np.ndarray): ``len(samples) + 1`` offsets into ``labels``.
+        index (LabelIndex): The labels of every sample.
         images_per_class (int): Images of each class on each rank.
         rank (int): This process's rank.
         world_size (int): Number of processes.
@@ -261,17 +220,17 @@ def class_balanced_image_list(labels: np.ndarray,
         np.ndarray: Sample indices (int64), group after group, each group
         ``images_per_class`` long.
     """
-    labels, offsets = check_label_index(labels, offsets)
     for name, value in (('images_per_class', images_per_class),
                         ('world_size', world_size)):
         if int(value) != value or value < 1:
             raise ValueError(f'{name} must be a positive integer, got {value}')
     if not 0 <= rank < world_size:
         raise ValueError(f'rank {rank} is outside [0, {world_size})')
+    labels = index.labels
     num_classes = int(labels.max()) + 1 if labels.size else 0
-    samples, classes = sample_class_pairs(labels, offsets, max(num_classes, 1))
+    samples, classes = index.image_class_pairs()
     # samples without a label: one more group, after every class id
-    unlabelled = np.flatnonzero(np.diff(offsets) == 0)
+    unlabelled = np.flatnonzero(index.sizes == 0)
     samples = np.concatenate([samples, unlabelled])
     classes = np.concatenate(
         [classes, np.full(len(unlabelled), num_classes, dtype=np.int64)])

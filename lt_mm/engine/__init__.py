@@ -1,8 +1,8 @@
 """Host-independent MMEngine components: hooks, model wrappers, optimizer
 constructors and samplers."""
 from .atomic_checkpoint_hook import AtomicCheckpointHook
-from .class_statistics_hook import (ClassStatisticsHook,
-                                    dataset_class_statistics)
+from .class_statistics_hook import ClassStatisticsHook
+from .class_statistics_metric import ClassStatisticsMetric
 from .cpu_distributed_data_parallel import CPUDistributedDataParallel
 from .decoupled_optim_wrapper_constructor import \
     DecoupledOptimWrapperConstructor
@@ -19,10 +19,9 @@ from .strict_load_hook import (CheckpointMismatchError, StrictLoadHook,
 __all__ = [
     'AtomicCheckpointHook', 'CPUDistributedDataParallel',
     'ClassAwareSampler', 'ClassBalancedSampler', 'ClassStatisticsHook',
-    'ClassWeightedSampler',
+    'ClassStatisticsMetric', 'ClassWeightedSampler',
     'DecoupledOptimWrapperConstructor', 'EpochWorkerSeeding',
     'FrozenModulesHook', 'ProgressiveSampler', 'RNGStateHook',
     'RepeatFactorSampler', 'ReversedSampler', 'SquareRootSampler',
-    'CheckpointMismatchError', 'StrictLoadHook', 'dataset_class_statistics',
-    'load_state_dict_mismatch'
+    'CheckpointMismatchError', 'StrictLoadHook', 'load_state_dict_mismatch'
 ]

@@ -1,34 +1,16 @@
-import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from lt_mm.core import ClassStatistics, ClassStatisticsReceiver
+from lt_mm.core import ClassStatisticsReceiver
+from lt_mm.datasets import dataset_class_statistics
 from lt_mm.registry import HOOKS, MODELS
-from .samplers.dataset_labels import label_index, leaf_datasets
+from .class_statistics_metric import ClassStatisticsMetric
 
 
-def dataset_class_statistics(dataset) -> ClassStatistics:
-    """Class statistics of a training dataset, unwrapped and after filtering.
-
-    Counts come from the samples the dataset actually serves (after
-    ``filter_cfg``), each counted once however a wrapper repeats it. The LVIS
-    ``frequency`` field is used when the dataset's metainfo carries it.
-    """
-    leaves = leaf_datasets(dataset)
-    parts = [label_index(leaf) for leaf in leaves]
-    sizes = np.concatenate([np.diff(offsets) for _, offsets in parts])
-    if not len(sizes):
-        raise ValueError('the training dataset is empty')
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    metainfo = leaves[0].metainfo
-    if 'classes' not in metainfo:
-        raise KeyError("the training dataset's metainfo has no 'classes'")
-    return ClassStatistics.from_label_index(
-        np.concatenate([labels for labels, _ in parts]),
-        offsets,
-        num_classes=len(metainfo['classes']),
-        frequency=metainfo.get('frequency'))
+def _validation_metrics(runner) -> list:
+    """The metrics of the runner's validation evaluator, if it has one."""
+    evaluator = getattr(getattr(runner, 'val_loop', None), 'evaluator', None)
+    return list(getattr(evaluator, 'metrics', ()))
 
 
 @HOOKS.register_module()
@@ -41,7 +23,9 @@ class ClassStatisticsHook(Hook):
     needs as buffers, so checkpoints carry the statistics and testing needs
     no training data. A receiver, or another lt_mm model component (a type
     registered in lt_mm's ``MODELS``), whose ``num_classes`` disagrees with
-    the dataset stops training here, naming both numbers.
+    the dataset stops training here, naming both numbers. Validation metrics
+    that are a :class:`lt_mm.engine.ClassStatisticsMetric` receive the same
+    statistics, so they need not build the training set again.
 
     lt_mm's runtime bases register it as ``default_hooks.class_statistics``
     (merged by key, so configs that set ``custom_hooks`` keep it).
@@ -58,7 +42,11 @@ class ClassStatisticsHook(Hook):
                 receivers.append((name, module))
             elif type(module) in ours and hasattr(module, 'num_classes'):
                 checked.append((name, module))
-        if not receivers and not checked:
+        metrics = [
+            metric for metric in _validation_metrics(runner)
+            if isinstance(metric, ClassStatisticsMetric)
+        ]
+        if not receivers and not checked and not metrics:
             return
         stats = dataset_class_statistics(runner.train_dataloader.dataset)
         for name, module in checked:
@@ -72,6 +60,8 @@ class ClassStatisticsHook(Hook):
                 module.set_class_statistics(stats)
             except ValueError as error:
                 raise ValueError(f'{name or "model"}: {error}') from None
+        for metric in metrics:
+            metric.set_class_statistics(stats)
         if receivers:
             runner.logger.info(
                 f'class statistics of {stats.num_classes} classes over '

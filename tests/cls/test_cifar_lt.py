@@ -9,8 +9,7 @@ pytest.importorskip('mmpretrain')
 
 from lt_mm.cls.datasets import CIFAR10LT, CIFAR100LT  # noqa: E402
 from lt_mm.core.shot_accuracy import shot_groups  # noqa: E402
-from lt_mm.engine.class_statistics_hook import \
-    dataset_class_statistics  # noqa: E402
+from lt_mm.datasets import dataset_class_statistics  # noqa: E402
 
 from .test_long_tailed_counts import ldam_reference_selection  # noqa: E402
 

@@ -7,8 +7,7 @@ pytest.importorskip('sklearn')
 from lt_mm.cls.datasets import DigitsLT  # noqa: E402
 from lt_mm.core.long_tailed_counts import long_tailed_counts  # noqa: E402
 from lt_mm.core.shot_accuracy import shot_groups  # noqa: E402
-from lt_mm.engine.class_statistics_hook import \
-    dataset_class_statistics  # noqa: E402
+from lt_mm.datasets import dataset_class_statistics  # noqa: E402
 
 
 def infos(dataset):

@@ -141,3 +141,48 @@ def test_metric_arguments_are_checked():
     metric.process(None, [s.to_dict() for s in _samples([[1., 0.]], [0])])
     with pytest.raises(ValueError, match='3 classes'):
         metric.evaluate(1)
+
+
+def test_training_hands_the_runners_counts_to_the_metric():
+    """While a runner trains, ShotAccuracy counts the runner's own training
+    set, handed over by ClassStatisticsHook, and builds no second one (its
+    ``train_dataset`` here could not be built). The authors count the
+    training loader of the run itself: facebookresearch/classifier-balancing,
+    utils.py L69-L74 (``shot_acc``: ``train_data.dataset.labels``). DigitsLT's
+    training split has 124, 80, ..., 2 samples per class (LDAM's profile,
+    tests/cls/test_digits_lt.py), each counted once under the
+    ClassBalancedDataset that repeats them."""
+    from types import SimpleNamespace
+
+    from mmengine.dataset import ClassBalancedDataset
+    from mmengine.logging import MMLogger
+
+    from lt_mm.cls.datasets import DigitsLT
+    from lt_mm.cls.evaluation import ShotAccuracy
+    from lt_mm.engine import ClassStatisticsHook
+    metric = ShotAccuracy(
+        train_dataset=dict(type='lt_mm.NoSuchDataset'),
+        many_threshold=40,
+        few_threshold=10)
+    runner = SimpleNamespace(
+        model=torch.nn.Linear(2, 2),
+        train_dataloader=SimpleNamespace(
+            dataset=ClassBalancedDataset(
+                DigitsLT(split='train'), oversample_thr=0.5)),
+        val_loop=SimpleNamespace(evaluator=SimpleNamespace(metrics=[metric])),
+        logger=MMLogger.get_instance('test_shot_accuracy'))
+    ClassStatisticsHook().before_train(runner)
+    assert metric.train_counts.tolist() == [
+        124, 80, 51, 33, 21, 14, 9, 5, 3, 2
+    ]
+    samples = _samples(np.eye(10, dtype=np.float32), list(range(10)))
+    metric.process(None, [s.to_dict() for s in samples])
+    assert metric.evaluate(10)['lt/few'] == 100.0
+
+
+def test_given_train_counts_win_over_the_runners():
+    from lt_mm.cls.evaluation import ShotAccuracy
+    from lt_mm.core import ClassStatistics
+    metric = ShotAccuracy(train_counts=[5, 500])
+    metric.set_class_statistics(ClassStatistics.from_labels([[0], [1]], 2))
+    assert metric.train_counts.tolist() == [5, 500]

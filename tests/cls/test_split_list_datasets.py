@@ -6,8 +6,7 @@ pytest.importorskip('mmpretrain')
 
 from lt_mm.cls.datasets import (INaturalist2018, ImageNetLT,  # noqa: E402
                                 PlacesLT)
-from lt_mm.engine.class_statistics_hook import \
-    dataset_class_statistics  # noqa: E402
+from lt_mm.datasets import dataset_class_statistics  # noqa: E402
 
 
 def test_imagenet_lt_reads_its_list_file(tmp_path):

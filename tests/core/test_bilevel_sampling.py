@@ -1,28 +1,26 @@
 import numpy as np
 import pytest
 
-from lt_mm.core.bilevel_sampling import class_image_index, draw_episodes
+from lt_mm.core.bilevel_sampling import draw_episodes
+from lt_mm.core.label_index import LabelIndex
 
 
-def compressed(per_image):
-    labels = np.array([c for img in per_image for c in img], dtype=np.int64)
-    offsets = np.cumsum([0] + [len(img) for img in per_image])
-    return labels, offsets
+def class_image_index(per_image, num_classes):
+    return LabelIndex.from_lists(per_image).class_images(num_classes)
 
 
 def test_class_image_index_hand_case():
     # image 0: two instances of 1; image 1: none; image 2: 0 and 1
-    labels, offsets = compressed([[1, 1], [], [0, 1], [3]])
-    index = class_image_index(labels, offsets, num_classes=5)
+    index = class_image_index([[1, 1], [], [0, 1], [3]], num_classes=5)
     assert [i.tolist() for i in index] == [[2], [0, 2], [], [3], []]
     assert all(i.dtype == np.int64 for i in index)
 
 
 def test_class_image_index_rejects_bad_input():
     with pytest.raises(ValueError, match='offsets'):
-        class_image_index(np.array([0, 1]), np.array([0, 1]))
+        LabelIndex(np.array([0, 1]), np.array([0, 1]))
     with pytest.raises(ValueError, match='labels'):
-        class_image_index(np.array([0, 5]), np.array([0, 2]), num_classes=3)
+        class_image_index([[0, 5]], num_classes=3)
 
 
 def long_tailed_index(rng):
@@ -31,7 +29,7 @@ def long_tailed_index(rng):
     for c in range(28):
         for i in rng.choice(2000, max(1, int(2**(c / 3))), replace=False):
             per_image[i].append(c)
-    return per_image, class_image_index(*compressed(per_image), 30)
+    return per_image, class_image_index(per_image, 30)
 
 
 def test_episodes_are_balanced_over_classes_not_images():
@@ -75,7 +73,7 @@ def test_classes_are_drawn_with_replacement_and_images_repeat_class():
 
 
 def test_few_classes_are_drawn_with_replacement():
-    index = class_image_index(*compressed([[0], [1], [0, 1]]), 3)
+    index = class_image_index([[0], [1], [0, 1]], 3)
     images, classes = draw_episodes(index, 10, 4, 1,
                                     rng=np.random.default_rng(0))
     assert set(classes) == {0, 1}
@@ -92,7 +90,7 @@ def test_episodes_depend_only_on_the_seed():
 
 
 def test_draw_episodes_rejects_bad_input():
-    index = class_image_index(*compressed([[0]]), 2)
+    index = class_image_index([[0]], 2)
     with pytest.raises(ValueError, match='classes_per_episode'):
         draw_episodes(index, 1, 0)
     with pytest.raises(ValueError, match='num_episodes'):

@@ -1,17 +1,16 @@
 import numpy as np
 import pytest
 
+from lt_mm.core.label_index import LabelIndex
 from lt_mm.core.sampling import (class_aware_sample, class_repeat_factors,
-                                 class_sample_counts, class_sampling_weights,
+                                 class_sampling_weights,
                                  expected_epoch_length,
                                  progressive_class_weights, repeat_factors,
                                  reversed_class_weights, round_repeat_factors)
 
 
 def index(labels_per_sample):
-    sizes = [len(x) for x in labels_per_sample]
-    labels = np.array([y for x in labels_per_sample for y in x], dtype=int)
-    return labels, np.concatenate([[0], np.cumsum(sizes)])
+    return LabelIndex.from_lists(labels_per_sample)
 
 
 def within_binomial(observed, trials, prob, sigmas=5.0):
@@ -23,16 +22,15 @@ def within_binomial(observed, trials, prob, sigmas=5.0):
 def test_repeat_factors_hand_case():
     # 8 images; class 0 in 6 of them, class 1 in 2, class 2 in 1, class 3
     # only twice in one image (counted once); the last image has no labels.
-    labels, offsets = index([[0, 0], [0, 1], [0], [0, 2], [0], [0, 1],
-                             [3, 3], []])
+    labels = index([[0, 0], [0, 1], [0], [0, 2], [0], [0, 1], [3, 3], []])
     t = 0.5
     r = {c: max(1.0, np.sqrt(t / (n / 8))) for c, n in
          {0: 6, 1: 2, 2: 1, 3: 1}.items()}
     expected = [r[0], r[1], r[0], r[2], r[0], r[1], r[3], 1.0]
-    np.testing.assert_allclose(repeat_factors(labels, offsets, t), expected)
+    np.testing.assert_allclose(repeat_factors(labels, t), expected)
     assert r[0] == 1.0 and r[2] == 2.0
-    np.testing.assert_array_equal(
-        class_sample_counts(labels, offsets, 5), [6, 2, 1, 1, 0])
+    np.testing.assert_array_equal(labels.class_image_counts(5),
+                                  [6, 2, 1, 1, 0])
 
 
 def test_class_repeat_factors_unseen_class_is_one():
@@ -44,9 +42,9 @@ def test_class_repeat_factors_unseen_class_is_one():
 
 def test_bad_label_index_is_rejected():
     with pytest.raises(ValueError, match='offsets'):
-        repeat_factors(np.array([0, 1]), np.array([0, 1]))
+        LabelIndex(np.array([0, 1]), np.array([0, 1]))
     with pytest.raises(ValueError, match='>= 0'):
-        repeat_factors(np.array([-1]), np.array([0, 1]))
+        LabelIndex(np.array([-1]), np.array([0, 1]))
 
 
 def test_ceil_rounding():
@@ -119,10 +117,10 @@ def test_progressive_weights_interpolate():
 def test_class_aware_sample_single_label_frequencies(q):
     # Single-label samples: p_i ~ n_{y_i}^(q - 1).
     y = np.repeat([0, 1, 2, 3], [1, 5, 20, 80])
-    labels, offsets = y, np.arange(len(y) + 1)
+    labels = LabelIndex(y, np.arange(len(y) + 1))
     counts = np.bincount(y)
     size = 200_000
-    drawn = class_aware_sample(labels, offsets,
+    drawn = class_aware_sample(labels,
                                class_sampling_weights(counts, q), size,
                                np.random.default_rng(1))
     p = counts[y]**(q - 1.0)
@@ -131,15 +129,15 @@ def test_class_aware_sample_single_label_frequencies(q):
 
 
 def test_class_aware_sample_skips_unlabelled_and_checks_weights():
-    labels, offsets = index([[0], [], [1, 1], [0, 1]])
-    drawn = class_aware_sample(labels, offsets, [0.5, 0.5], 10_000,
+    labels = index([[0], [], [1, 1], [0, 1]])
+    drawn = class_aware_sample(labels, [0.5, 0.5], 10_000,
                                np.random.default_rng(0))
     assert 1 not in drawn
     # Class 0 in samples 0 and 3, class 1 in 2 and 3 (counted once).
     freq = np.bincount(drawn, minlength=4) / 10_000
     np.testing.assert_allclose(freq, [0.25, 0, 0.25, 0.5], atol=0.03)
     with pytest.raises(ValueError, match='without samples'):
-        class_aware_sample(labels, offsets, [0.5, 0.25, 0.25], 10,
+        class_aware_sample(labels, [0.5, 0.25, 0.25], 10,
                            np.random.default_rng(0))
 
 

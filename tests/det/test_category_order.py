@@ -24,8 +24,9 @@ from mmengine.logging import MMLogger
 
 from lt_mm.core.category_order import categories_by_id
 from lt_mm.core.evaluation import LVISGroundTruth
+from lt_mm.datasets import dataset_class_statistics
 from lt_mm.det import AdaptiveClassSuppressionLoss, LVISDataset, LVISMetric
-from lt_mm.engine import ClassStatisticsHook, dataset_class_statistics
+from lt_mm.engine import ClassStatisticsHook
 
 # (id, name, frequency), in the (not id) order the file lists them.
 CATEGORIES = [(30, 'cat', 'r'), (10, 'apple', 'f'), (20, 'bear', 'c')]

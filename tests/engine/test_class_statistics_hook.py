@@ -8,8 +8,9 @@ from mmengine.dataset import ClassBalancedDataset
 from mmengine.logging import MMLogger
 
 from lt_mm.core import ClassStatisticsReceiver
+from lt_mm.datasets import dataset_class_statistics
 from lt_mm.det import LVISDataset
-from lt_mm.engine import ClassStatisticsHook, dataset_class_statistics
+from lt_mm.engine import ClassStatisticsHook
 
 
 def demo_train_dataset(root, **kwargs):

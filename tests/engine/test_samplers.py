@@ -8,12 +8,12 @@ from mmengine.dataset import (BaseDataset, ClassBalancedDataset,
 from mmengine.registry import DATA_SAMPLERS
 
 from lt_mm.core.sampling import class_sampling_weights
+from lt_mm.datasets import dataset_label_index
 from lt_mm.det import LVISDataset
 from lt_mm.engine import (ClassBalancedSampler, ClassWeightedSampler,
                           ProgressiveSampler, RepeatFactorSampler,
                           ReversedSampler, SquareRootSampler)
-from lt_mm.engine.samplers import label_index, resampling_sampler
-from lt_mm.core.class_statistics import unique_per_sample
+from lt_mm.engine.samplers import resampling_sampler
 
 
 def within_binomial(observed, trials, prob, sigmas=5.0):
@@ -120,28 +120,20 @@ def test_lvis_dataset_caches_the_labels_before_serialising(
     cached, plain = dataset(), dataset(serialize_data=False)
     assert cached.cached_label_index() is not None
     assert plain.cached_label_index() is None
-    expected = label_index(plain, unique)
-    for got, want in zip(label_index(cached, unique), expected):
-        np.testing.assert_array_equal(got, want)
+    expected = dataset_label_index(plain, unique)
+    got = dataset_label_index(cached, unique)
+    np.testing.assert_array_equal(got.labels, expected.labels)
+    np.testing.assert_array_equal(got.offsets, expected.offsets)
     # a subset taken after full_init drops the cache, not the right labels
     cached.get_subset_(list(range(5, 25)))
     assert cached.cached_label_index() is None
-    labels, offsets = label_index(cached, unique)
-    want_labels, want_offsets = expected
+    got = dataset_label_index(cached, unique)
+    labels, offsets = got.labels, got.offsets
+    want_labels, want_offsets = expected.labels, expected.offsets
     np.testing.assert_array_equal(
         labels, want_labels[want_offsets[5]:want_offsets[25]])
     np.testing.assert_array_equal(offsets,
                                   want_offsets[5:26] - want_offsets[5])
-
-
-def test_unique_per_sample_by_hand():
-    labels, offsets = unique_per_sample(
-        np.array([3, 1, 3, 0, 0, 2, 5]), np.array([0, 3, 3, 5, 7]))
-    assert labels.tolist() == [1, 3, 0, 2, 5]
-    assert offsets.tolist() == [0, 2, 2, 3, 5]
-    labels, offsets = unique_per_sample(
-        np.zeros(0, dtype=np.int64), np.zeros(3, dtype=np.int64))
-    assert len(labels) == 0 and offsets.tolist() == [0, 0, 0]
 
 
 def test_stochastic_epochs_have_fixed_length_and_expected_counts():

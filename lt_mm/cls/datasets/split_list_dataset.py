@@ -11,7 +11,7 @@ from typing import Dict, Optional, Sequence
 from mmengine.fileio import get_file_backend, list_from_file
 from mmpretrain.datasets import BaseDataset
 
-from lt_mm.engine.samplers.dataset_labels import LabelIndexCacheMixin
+from lt_mm.datasets.label_index import LabelIndexCacheMixin
 
 
 class SplitListDataset(LabelIndexCacheMixin, BaseDataset):

@@ -4,9 +4,13 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmpretrain.registry import DATASETS
 
+from lt_mm.core import ClassStatistics
 from lt_mm.core.shot_accuracy import (SHOT_GROUPS, relative_accuracy,
                                       shot_accuracy)
+from lt_mm.datasets import dataset_class_statistics
+from lt_mm.engine.class_statistics_metric import ClassStatisticsMetric
 from lt_mm.registry import METRICS
 
 
@@ -27,17 +31,21 @@ def _without_pipelines(cfg: dict) -> dict:
 
 
 @METRICS.register_module()
-class ShotAccuracy(BaseMetric):
+class ShotAccuracy(ClassStatisticsMetric, BaseMetric):
     """Top-1 accuracy, many / medium / few-shot accuracy and, given a balanced
     reference, the relative accuracy of Zhang et al.'s survey (TPAMI 2023).
 
     Classes are grouped by their number of training samples n_c: many
     (n_c > ``many_threshold``), medium, few (n_c < ``few_threshold``); a
     group's accuracy is the mean per-class accuracy of its classes (see
-    :func:`lt_mm.core.shot_accuracy.shot_accuracy`). The counts come from
-    ``train_counts`` or from counting ``train_dataset`` (unwrapped, once, the
-    first time the metric is computed), so a plain ``tools/test.py`` run needs
-    only the training annotations, no training.
+    :func:`lt_mm.core.shot_accuracy.shot_accuracy`). The counts are
+    ``train_counts`` when given. Otherwise, while a runner trains, they are
+    the instance counts of the runner's own training dataset, which
+    :class:`lt_mm.ClassStatisticsHook` hands over
+    (:class:`lt_mm.engine.ClassStatisticsMetric`); without training they
+    come from counting ``train_dataset`` (unwrapped, once, the first time
+    the metric is computed), so a plain ``tools/test.py`` run needs only the
+    training annotations, no training.
 
     Reported keys (percent): ``{prefix}/top1``, ``/many``, ``/medium``,
     ``/few`` (NaN for a group without classes) and, with
@@ -45,7 +53,8 @@ class ShotAccuracy(BaseMetric):
 
     Args:
         train_dataset (dict | Dataset, optional): Config (or instance) of the
-            training dataset; typically ``train_dataloader['dataset']``.
+            training dataset; typically ``train_dataloader['dataset']``,
+            built only when no training run handed the statistics over.
         train_counts (Sequence[int], optional): Training samples per class,
             instead of ``train_dataset``.
         many_threshold (float): Classes with more training samples are
@@ -87,20 +96,17 @@ class ShotAccuracy(BaseMetric):
 
     @property
     def train_counts(self) -> np.ndarray:
-        """Training samples per class, counted on first use."""
-        if self._train_counts is None:
-            # Deferred imports: the hook module imports this package's
-            # registry users, and building needs mmpretrain's registry.
-            from mmpretrain.registry import DATASETS
+        """Training samples per class."""
+        if self._train_counts is not None:
+            return self._train_counts
+        return self.class_statistics.instance_counts
 
-            from lt_mm.engine.class_statistics_hook import \
-                dataset_class_statistics
-            dataset = self.train_dataset
-            if isinstance(dataset, dict):
-                dataset = DATASETS.build(_without_pipelines(dataset))
-            self._train_counts = dataset_class_statistics(
-                dataset).instance_counts
-        return self._train_counts
+    def count_training_set(self) -> ClassStatistics:
+        """Build ``train_dataset`` without transforms and count it."""
+        dataset = self.train_dataset
+        if isinstance(dataset, dict):
+            dataset = DATASETS.build(_without_pipelines(dataset))
+        return dataset_class_statistics(dataset)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:

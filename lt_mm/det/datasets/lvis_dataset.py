@@ -1,7 +1,7 @@
 from mmdet.datasets import LVISV1Dataset
 
 from lt_mm.core.category_order import categories_by_id
-from lt_mm.engine.samplers.dataset_labels import LabelIndexCacheMixin
+from lt_mm.datasets.label_index import LabelIndexCacheMixin
 from lt_mm.registry import DATASETS
 
 _CATEGORY_FIELDS = ('frequency', 'image_count', 'instance_count')

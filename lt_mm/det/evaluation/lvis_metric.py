@@ -12,6 +12,7 @@ from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
+from lt_mm.core import ClassStatistics, LabelIndex
 from lt_mm.core.evaluation import (LVISDetections, LVISGroundTruth,
                                    default_iou_thrs, group_means,
                                    lvis_evaluate, per_class_table,
@@ -234,11 +235,12 @@ class LVISMetric(BaseMetric):
             raise ValueError(
                 f'{path}: category id {int(cats[~known][0])} is not in the '
                 'evaluation annotation file')
-        col = self.gt.cat_index(cats)
-        num = len(self.gt.cat_ids)
-        self.gt.instance_counts = np.bincount(col, minlength=num)
-        pairs = np.unique(imgs * num + col)
-        self.gt.image_counts = np.bincount(pairs % num, minlength=num)
+        _, images = np.unique(imgs, return_inverse=True)
+        stats = ClassStatistics.from_label_index(
+            LabelIndex.from_pairs(images, self.gt.cat_index(cats)),
+            num_classes=len(self.gt.cat_ids))
+        self.gt.instance_counts = stats.instance_counts
+        self.gt.image_counts = stats.image_counts
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Keep each image's predictions (masks as RLE) as numpy."""

@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 
 from lt_mm.core.feature_memory import ClassFeatureMemory
 from lt_mm.core.sampling import class_balanced_image_list
-from lt_mm.engine.samplers.dataset_labels import indexed_label_index
+from lt_mm.datasets.label_index import indexed_label_index
 from lt_mm.registry import HOOKS
 from ..roi_heads.loce_roi_head import NUM_JITTERED
 
@@ -82,11 +82,10 @@ class FeatureMemoryInitHook(Hook):
         dataset = train_dataloader.dataset
         while isinstance(dataset, (RepeatDataset, ClassBalancedDataset)):
             dataset = dataset.dataset
-        labels, offsets = indexed_label_index(dataset, unique=True)
         rank, world_size = get_dist_info()
-        indices = class_balanced_image_list(labels, offsets,
-                                            images_per_class, rank,
-                                            world_size)
+        indices = class_balanced_image_list(
+            indexed_label_index(dataset, unique=True), images_per_class, rank,
+            world_size)
         batch_size = train_dataloader.batch_size or getattr(
             train_dataloader.batch_sampler, 'batch_size', 1)
         return DataLoader(

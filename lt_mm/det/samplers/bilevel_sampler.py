@@ -5,8 +5,8 @@ import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
-from lt_mm.core.bilevel_sampling import class_image_index, draw_episodes
-from lt_mm.engine.samplers.dataset_labels import indexed_label_index
+from lt_mm.core.bilevel_sampling import draw_episodes
+from lt_mm.datasets.label_index import indexed_label_index
 from lt_mm.registry import DATA_SAMPLERS
 from ..datasets.sampled_class_dataset import SampledClassDataset
 
@@ -67,9 +67,8 @@ class BiLevelSampler(Sampler):
         self.seed = sync_random_seed() if seed is None else int(seed)
         self.epoch = 0
         dataset.full_init()
-        labels, offsets = indexed_label_index(dataset.dataset)
-        self.class_images = class_image_index(
-            labels, offsets, num_classes=len(dataset.metainfo['classes']))
+        self.class_images = indexed_label_index(
+            dataset.dataset).class_images(len(dataset.metainfo['classes']))
         if not any(len(images) for images in self.class_images):
             raise ValueError('the training set holds no instance to sample')
 

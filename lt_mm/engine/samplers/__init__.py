@@ -3,8 +3,6 @@ mmpretrain: repeat factor sampling and class-aware sampling."""
 from .class_aware_sampler import ClassAwareSampler
 from .class_balanced_sampler import ClassBalancedSampler
 from .class_weighted_sampler import ClassWeightedSampler
-from .dataset_labels import (data_info_labels, indexed_label_index,
-                             label_index, leaf_datasets)
 from .progressive_sampler import ProgressiveSampler
 from .repeat_factor_sampler import RepeatFactorSampler
 from .resampling_sampler import ResamplingSampler
@@ -14,6 +12,5 @@ from .square_root_sampler import SquareRootSampler
 __all__ = [
     'ClassAwareSampler', 'ClassBalancedSampler', 'ClassWeightedSampler',
     'ProgressiveSampler', 'RepeatFactorSampler', 'ResamplingSampler',
-    'ReversedSampler', 'SquareRootSampler', 'data_info_labels',
-    'indexed_label_index', 'label_index', 'leaf_datasets'
+    'ReversedSampler', 'SquareRootSampler'
 ]

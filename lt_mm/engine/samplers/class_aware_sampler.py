@@ -66,15 +66,14 @@ class ClassAwareSampler(ResamplingSampler):
                              f'got {num_samples_cls}')
         self.num_samples_cls = int(num_samples_cls)
         # the samples of each class, in dataset order
-        owners = np.repeat(
-            np.arange(len(self.offsets) - 1), np.diff(self.offsets))
-        order = np.argsort(self.labels, kind='stable')
-        classes, starts = np.unique(self.labels[order], return_index=True)
-        if len(classes) == 0:
+        class_samples = self.label_index.class_images()
+        self.classes = np.array(
+            [c for c, samples in enumerate(class_samples) if len(samples)],
+            dtype=np.int64)
+        if len(self.classes) == 0:
             raise ValueError('the dataset has no labelled sample to draw')
-        self.classes = classes
-        self.class_samples: List[np.ndarray] = np.split(
-            owners[order], starts[1:])
+        self.class_samples: List[np.ndarray] = [
+            class_samples[c] for c in self.classes]
         self.init_epoch_length(num_samples)
 
     def draw_epoch(self, rng: np.random.Generator) -> np.ndarray:

@@ -2,8 +2,7 @@ from typing import Optional
 
 import numpy as np
 
-from lt_mm.core.sampling import (class_aware_sample, class_sample_counts,
-                                 class_sampling_weights)
+from lt_mm.core.sampling import class_aware_sample, class_sampling_weights
 from lt_mm.registry import DATA_SAMPLERS
 from .resampling_sampler import ResamplingSampler
 
@@ -48,7 +47,7 @@ class ClassWeightedSampler(ResamplingSampler):
                  seed: Optional[int] = None) -> None:
         super().__init__(dataset, seed)
         self.q = q
-        self.class_counts = class_sample_counts(self.labels, self.offsets)
+        self.class_counts = self.label_index.class_image_counts()
         if not self.class_counts.any():
             raise ValueError('the dataset has no labelled sample to draw')
         self.init_epoch_length(num_samples)
@@ -58,5 +57,5 @@ class ClassWeightedSampler(ResamplingSampler):
         return class_sampling_weights(self.class_counts, self.q)
 
     def draw_epoch(self, rng: np.random.Generator) -> np.ndarray:
-        return class_aware_sample(self.labels, self.offsets,
-                                  self.class_weights(), self.epoch_length, rng)
+        return class_aware_sample(self.label_index, self.class_weights(),
+                                  self.epoch_length, rng)

@@ -69,8 +69,7 @@ class RepeatFactorSampler(ResamplingSampler):
         self.repeat_thr = repeat_thr
         self.rounding = rounding
         self.shuffle = shuffle
-        self.repeat_factors = repeat_factors(self.labels, self.offsets,
-                                             repeat_thr)
+        self.repeat_factors = repeat_factors(self.label_index, repeat_thr)
         if rounding == 'ceil':
             self._fixed_copies = round_repeat_factors(self.repeat_factors,
                                                       'ceil')

@@ -5,7 +5,7 @@ import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
-from .dataset_labels import indexed_label_index
+from lt_mm.datasets.label_index import indexed_label_index
 
 
 class ResamplingSampler(Sampler):
@@ -27,9 +27,9 @@ class ResamplingSampler(Sampler):
         self.dataset = dataset
         self.seed = sync_random_seed() if seed is None else int(seed)
         self.epoch = 0
-        self.labels, self.offsets = indexed_label_index(
-            dataset, unique=True)
-        if len(self.offsets) == 1:
+        # each class once per sample: samplers draw samples, not instances
+        self.label_index = indexed_label_index(dataset, unique=True)
+        if not self.label_index.num_images:
             raise ValueError('the dataset is empty')
         self.epoch_length = 0
 
@@ -37,7 +37,7 @@ class ResamplingSampler(Sampler):
         """Fix the epoch at ``num_samples`` draws over all ranks, one per
         sample of the dataset when None."""
         if num_samples is None:
-            num_samples = len(self.offsets) - 1
+            num_samples = self.label_index.num_images
         if num_samples <= 0:
             raise ValueError(
                 f'num_samples must be positive, got {num_samples}')
