@@ -44,7 +44,7 @@ from lt_mm.cls.models.heads import (CosineClsHead, GroupSoftmaxClsHead,
                                     NCMClsHead, TauNormClsHead)
 from lt_mm.core import ClassStatistics
 from lt_mm.core.shot_accuracy import shot_accuracy
-from lt_mm.engine import ClassAwareSampler
+from lt_mm.datasets import ClassAwareSampler
 from lt_mm.registry import DATASETS
 
 NUM_CLASSES = 10

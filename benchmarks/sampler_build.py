@@ -29,7 +29,7 @@ from mmdet.datasets import BaseDetDataset
 from mmengine.dataset import ClassBalancedDataset
 
 from lt_mm.datasets.label_index import LabelIndexCacheMixin
-from lt_mm.engine import RepeatFactorSampler
+from lt_mm.datasets import RepeatFactorSampler
 
 NUM_CLASSES = 1203
 

@@ -11,7 +11,7 @@ from .version import __version__
 
 apply_host_patches()
 
-from . import core, engine, registry  # noqa: E402,F401
+from . import core, datasets, engine, registry  # noqa: E402,F401
 
 
 def _installed(package: str) -> bool:

@@ -17,8 +17,8 @@ import time
 from mmengine.config import DictAction
 
 from lt_mm.datasets import lvis_demo
-from lt_mm.utils import (build_runner, configure_checkpoint_loading,
-                         load_tool_config)
+from lt_mm.engine.runner import (build_runner, configure_checkpoint_loading,
+                                 load_tool_config)
 
 DEFAULT_CONFIG = 'configs/demo/seesaw_mask_rcnn.py'
 METRICS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')

@@ -15,9 +15,9 @@ checkpoint with the keys its config lists in ``partial_load_keys``.
 """
 import argparse
 
-from lt_mm.utils import (add_common_args, build_runner,
-                         configure_checkpoint_loading, load_tool_config,
-                         parse_tool_args)
+from lt_mm.engine.runner import (add_common_args, build_runner,
+                                 configure_checkpoint_loading,
+                                 load_tool_config, parse_tool_args)
 
 
 def parse_args():

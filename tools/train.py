@@ -11,14 +11,14 @@ missing from it or extra in it, tensors of another shape) stops the run with
 an error naming those keys. ``--partial-load`` loads what fits from a
 ``load_from`` checkpoint instead and keeps the initialisation of the rest. A
 decoupled second stage names the keys its model changes by design in its
-config's ``partial_load_keys`` (see lt_mm/utils/checkpoint_loading.py).
+config's ``partial_load_keys`` (see lt_mm/engine/runner/checkpoint_loading.py).
 ``--resume`` always needs a checkpoint that fits whole.
 """
 import argparse
 
-from lt_mm.utils import (add_common_args, build_runner,
-                         configure_checkpoint_loading, load_tool_config,
-                         parse_tool_args)
+from lt_mm.engine.runner import (add_common_args, build_runner,
+                                 configure_checkpoint_loading,
+                                 load_tool_config, parse_tool_args)
 
 
 def parse_args():

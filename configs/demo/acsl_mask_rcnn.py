@@ -13,5 +13,5 @@ model = dict(
                 loss_weight=1.0))))
 
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): ACSL's statistics buffers.
+# stage (lt_mm.engine.runner): ACSL's statistics buffers.
 partial_load_keys = ['roi_head.bbox_head.loss_cls']

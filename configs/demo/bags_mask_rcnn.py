@@ -17,7 +17,7 @@ model = dict(
                 loss_weight=1.0))))
 
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the classifier of C + 2 + G
+# stage (lt_mm.engine.runner): the classifier of C + 2 + G
 # outputs and the group buffers.
 partial_load_keys = [
     'roi_head.bbox_head.fc_cls',

@@ -23,5 +23,5 @@ optim_wrapper = dict(
 custom_hooks = [dict(type='lt_mm.FeatureMemoryInitHook')]
 
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the mean classification scores.
+# stage (lt_mm.engine.runner): the mean classification scores.
 partial_load_keys = ['roi_head.mean_score']

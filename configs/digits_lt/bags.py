@@ -22,6 +22,6 @@ model = dict(
             others_ratio=8.0)))
 
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the classifier of 10 + 3 outputs
+# stage (lt_mm.engine.runner): the classifier of 10 + 3 outputs
 # and the loss's class counts and groups.
 partial_load_keys = ['head.fc', 'head.loss_module']

@@ -6,7 +6,7 @@ _base_ = './ce.py'
 
 load_from = 'work_dirs/ce_mixup/epoch_20.pth'
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the per-class scales and the
+# stage (lt_mm.engine.runner): the per-class scales and the
 # loss's class counts.
 partial_load_keys = ['head.scales', 'head.loss_module']
 

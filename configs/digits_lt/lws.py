@@ -4,7 +4,7 @@ _base_ = './ce.py'
 
 load_from = 'work_dirs/ce/epoch_20.pth'
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the per-class scales.
+# stage (lt_mm.engine.runner): the per-class scales.
 partial_load_keys = ['head.scales']
 
 model = dict(head=dict(type='lt_mm.LWSClsHead'))

@@ -10,7 +10,7 @@ custom_hooks = [dict(type='lt_mm.NCMHook')]
 
 # The checkpoint tools/test.py is given is the cross-entropy model's: the
 # head has no classifier of its own and computes its class means before
-# testing (lt_mm/utils/checkpoint_loading.py).
+# testing (lt_mm.engine.runner).
 partial_load_keys = [
     'head.fc',
     'head.feature_mean',

@@ -15,7 +15,7 @@ _base_ = './resnext50_ce.py'
 
 load_from = 'work_dirs/resnext50_ce/epoch_90.pth'
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the per-class scales.
+# stage (lt_mm.engine.runner): the per-class scales.
 partial_load_keys = ['head.scales']
 
 model = dict(head=dict(type='lt_mm.LWSClsHead'))

@@ -14,7 +14,7 @@ _base_ = './mask_rcnn_r50_classifier_1x.py'
 
 load_from = 'work_dirs/mask_rcnn_r50_random_1x/epoch_12.pth'
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the classifier of C + 2 + G
+# stage (lt_mm.engine.runner): the classifier of C + 2 + G
 # outputs and the group buffers.
 partial_load_keys = [
     'roi_head.bbox_head.fc_cls',

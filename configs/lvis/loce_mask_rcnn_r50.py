@@ -26,7 +26,7 @@ model = dict(
 
 load_from = 'work_dirs/loce_mask_rcnn_r50_stage1/epoch_24.pth'
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the mean classification scores.
+# stage (lt_mm.engine.runner): the mean classification scores.
 partial_load_keys = ['roi_head.mean_score']
 optim_wrapper = dict(
     constructor='lt_mm.DecoupledOptimWrapperConstructor',

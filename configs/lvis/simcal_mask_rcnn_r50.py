@@ -54,7 +54,7 @@ train_dataloader = dict(
 # The first stage: the baseline's last checkpoint.
 load_from = 'work_dirs/mask_rcnn_r50/epoch_24.pth'
 # Keys this stage initialises itself instead of loading them from its first
-# stage (lt_mm/utils/checkpoint_loading.py): the calibration head (copied
+# stage (lt_mm.engine.runner): the calibration head (copied
 # from the box head before its first step) and its class counts.
 partial_load_keys = [
     'roi_head.calibration_head',

@@ -1,13 +1,11 @@
 """mmdet 3.x adapters."""
-from .datasets import LVISDataset, SampledClassDataset
+from .datasets import BiLevelSampler, LVISDataset, SampledClassDataset
+from .engine import FeatureMemoryInitHook
 from .evaluation import LVISMetric
-from .hooks import FeatureMemoryInitHook
-from .layers import NormedConv2d, NormedLinear
-from .losses import (AdaptiveClassSuppressionLoss, EqualizationLoss,
+from .models import (AdaptiveClassSuppressionLoss, EqualizationLoss,
                      EqualizationLossV2, EquilibriumLoss, GroupSoftmaxLoss,
-                     SeesawLoss)
-from .roi_heads import LOCERoIHead, SimCalRoIHead
-from .samplers import BiLevelSampler
+                     LOCERoIHead, NormedConv2d, NormedLinear, SeesawLoss,
+                     SimCalRoIHead)
 
 __all__ = [
     'AdaptiveClassSuppressionLoss', 'BiLevelSampler', 'EqualizationLoss',

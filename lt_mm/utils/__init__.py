@@ -1,11 +1,4 @@
-from .checkpoint_loading import configure_checkpoint_loading
+"""Host compatibility patches (applied by ``import lt_mm``)."""
 from .compat import apply_host_patches
-from .dist import init_cpu_distributed
-from .tool_config import (add_common_args, build_runner, load_tool_config,
-                          parse_tool_args)
 
-__all__ = [
-    'add_common_args', 'apply_host_patches', 'build_runner',
-    'configure_checkpoint_loading',
-    'init_cpu_distributed', 'load_tool_config', 'parse_tool_args'
-]
+__all__ = ['apply_host_patches']

@@ -54,8 +54,8 @@ def test_bad_arguments_are_errors():
 def test_a_softmax_roi_loss_stands_on_the_base_without_the_protocol():
     """The equilibrium loss keeps mmdet's own classifier layout and scores,
     so it needs no bbox-head protocol: it is a LongTailedLoss only."""
-    from lt_mm.det.losses.equilibrium_loss import EquilibriumLoss
-    from lt_mm.det.losses.roi_classification_loss import \
+    from lt_mm.det.models.losses.equilibrium_loss import EquilibriumLoss
+    from lt_mm.det.models.losses.roi_classification_loss import \
         RoIClassificationLoss
     loss = EquilibriumLoss(num_classes=3)
     assert isinstance(loss, LongTailedLoss)

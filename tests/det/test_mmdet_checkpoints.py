@@ -26,7 +26,7 @@ buffers:
   L164-L166); ours keeps the two sums as float64 and derives the ratio.
 
 Before the loss adapters read mmdet's layout every test here failed (checked
-by running them with lt_mm/det/losses/seesaw_loss.py and
+by running them with lt_mm/det/models/losses/seesaw_loss.py and
 equalization_loss_v2.py at the previous commit): the strict check refused
 ``roi_head.bbox_head.loss_cls.cum_samples [21] vs [20]`` and the unexpected
 ``roi_head.bbox_head.loss_cls.pos_neg``, and tools/test.py exited 1.
@@ -41,7 +41,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 import lt_mm  # noqa: F401
-from lt_mm.engine.strict_load_hook import load_state_dict_mismatch
+from lt_mm.engine.hooks.strict_load_hook import load_state_dict_mismatch
 from tests.e2e.test_train_test import demo_options
 from tests.e2e.tooling import ROOT, run
 

@@ -10,8 +10,8 @@ import pytest
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATA_SAMPLERS
 
-from lt_mm.engine import ClassAwareSampler
-from lt_mm.engine.samplers import resampling_sampler
+from lt_mm.datasets import ClassAwareSampler
+from lt_mm.datasets.samplers import resampling_sampler
 
 # 16, 6 and 2 images of classes 0, 1, 2 (24 in all), interleaved
 COUNTS = (16, 6, 2)

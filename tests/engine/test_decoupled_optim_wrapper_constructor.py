@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
 
-from lt_mm.engine.frozen_modules_hook import (FrozenModulesHook,
+from lt_mm.engine.hooks.frozen_modules_hook import (FrozenModulesHook,
                                                   frozen_modules)
 
 

@@ -10,10 +10,10 @@ from mmengine.registry import DATA_SAMPLERS
 from lt_mm.core.sampling import class_sampling_weights
 from lt_mm.datasets import dataset_label_index
 from lt_mm.det import LVISDataset
-from lt_mm.engine import (ClassBalancedSampler, ClassWeightedSampler,
-                          ProgressiveSampler, RepeatFactorSampler,
-                          ReversedSampler, SquareRootSampler)
-from lt_mm.engine.samplers import resampling_sampler
+from lt_mm.datasets import (ClassBalancedSampler, ClassWeightedSampler,
+                            ProgressiveSampler, RepeatFactorSampler,
+                            ReversedSampler, SquareRootSampler)
+from lt_mm.datasets.samplers import resampling_sampler
 
 
 def within_binomial(observed, trials, prob, sigmas=5.0):

@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from lt_mm.utils import configure_checkpoint_loading
+from lt_mm.engine.runner import configure_checkpoint_loading
 
 KEYS = ['roi_head.bbox_head.fc_cls']
 

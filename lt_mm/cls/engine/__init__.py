@@ -1,6 +1,4 @@
 """mmpretrain-side hooks."""
-from .drw_hook import DRWHook
-from .ncm_hook import NCMHook
-from .reset_classifier_hook import ResetClassifierHook
+from .hooks import DRWHook, NCMHook, ResetClassifierHook
 
 __all__ = ['DRWHook', 'NCMHook', 'ResetClassifierHook']

@@ -1,4 +1,5 @@
 from .lvis_dataset import LVISDataset
 from .sampled_class_dataset import SampledClassDataset
+from .samplers import BiLevelSampler
 
-__all__ = ['LVISDataset', 'SampledClassDataset']
+__all__ = ['BiLevelSampler', 'LVISDataset', 'SampledClassDataset']

@@ -15,12 +15,11 @@ def load_tool_config(config: str,
     """Load a config the way the hosts' tools do, for any host.
 
     The config's ``default_scope`` (``'mmdet'``, ``'mmpretrain'``) picks the
-    host; ``lt_mm`` is imported first so its components and host patches are
-    in place whichever host runs. On a machine without CUDA a distributed
-    launch gets a gloo process group and a CPU-capable DDP wrapper.
+    host; lt_mm's components and host patches are in place whichever host
+    runs (importing this module imported lt_mm). On a machine without CUDA a
+    distributed launch gets a gloo process group and a CPU-capable DDP
+    wrapper.
     """
-    import lt_mm  # noqa: F401  (registers components, applies patches)
-
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
     if cfg_options is not None:

@@ -4,7 +4,7 @@ from mmengine.model import is_model_wrapper
 from lt_mm.core import ClassStatisticsReceiver
 from lt_mm.datasets import dataset_class_statistics
 from lt_mm.registry import HOOKS, MODELS
-from .class_statistics_metric import ClassStatisticsMetric
+from ..class_statistics_metric import ClassStatisticsMetric
 
 
 def _validation_metrics(runner) -> list:

@@ -11,7 +11,7 @@ from lt_mm.core.feature_memory import ClassFeatureMemory
 from lt_mm.core.sampling import class_balanced_image_list
 from lt_mm.datasets.label_index import indexed_label_index
 from lt_mm.registry import HOOKS
-from ..roi_heads.loce_roi_head import NUM_JITTERED
+from ...models.roi_heads.loce_roi_head import NUM_JITTERED
 
 
 @HOOKS.register_module()

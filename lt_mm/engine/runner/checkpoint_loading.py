@@ -1,7 +1,7 @@
 """How ``tools/train.py`` and ``tools/test.py`` load checkpoints.
 
 A checkpoint that does not fit the config's model stops the tool with
-:class:`lt_mm.engine.strict_load_hook.CheckpointMismatchError`, naming the
+:class:`lt_mm.engine.hooks.strict_load_hook.CheckpointMismatchError`, naming the
 missing, unexpected and reshaped keys, unless
 
 * the user asks for partial loading (``--partial-load``): what fits is

@@ -5,8 +5,8 @@ from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.hooks import CheckpointHook
 
 from lt_mm.registry import HOOKS
-from .atomic_local_backend import (ATOMIC_LOCAL_BACKEND, atomic_write,
-                                   remove_stale_partial_files)
+from ..atomic_local_backend import (ATOMIC_LOCAL_BACKEND, atomic_write,
+                                    remove_stale_partial_files)
 
 
 @HOOKS.register_module()

@@ -8,7 +8,7 @@ from torch.utils.data import Sampler
 from lt_mm.core.bilevel_sampling import draw_episodes
 from lt_mm.datasets.label_index import indexed_label_index
 from lt_mm.registry import DATA_SAMPLERS
-from ..datasets.sampled_class_dataset import SampledClassDataset
+from ..sampled_class_dataset import SampledClassDataset
 
 
 @DATA_SAMPLERS.register_module()

@@ -7,7 +7,7 @@ from torch.utils.data import IterableDataset
 
 from lt_mm.core.rng_state import capture_rng_state, restore_rng_state
 from lt_mm.registry import HOOKS
-from .epoch_worker_seeding import EpochWorkerSeeding
+from ..epoch_worker_seeding import EpochWorkerSeeding
 
 
 def _train_sampler(loader):

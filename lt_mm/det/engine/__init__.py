@@ -1,0 +1,4 @@
+"""mmdet-side hooks."""
+from .hooks import FeatureMemoryInitHook
+
+__all__ = ['FeatureMemoryInitHook']
