@@ -55,11 +55,13 @@ train_dataloader = dict(
 load_from = 'work_dirs/mask_rcnn_r50/epoch_24.pth'
 # Keys this stage initialises itself instead of loading them from its first
 # stage (lt_mm.engine.runner): the calibration head (copied
-# from the box head before its first step) and its class counts.
+# from the box head before its first step) and its class counts with their
+# flag.
 partial_load_keys = [
     'roi_head.calibration_head',
     'roi_head.calibrated',
     'roi_head.instance_counts',
+    'roi_head.has_statistics',
 ]
 optim_wrapper = dict(
     _delete_=True,
