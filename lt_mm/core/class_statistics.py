@@ -74,7 +74,8 @@ class ClassStatistics:
                          ) -> 'ClassStatistics':
         """Like :meth:`from_labels`, from a :class:`LabelIndex`."""
         if num_classes <= 0:
-            raise ValueError(f'num_classes must be positive, got {num_classes}')
+            raise ValueError(
+                f'num_classes must be positive, got {num_classes}')
         labels = index.labels
         if not len(labels):
             raise ValueError('the training dataset has no labelled instances; '

@@ -13,8 +13,8 @@ from .samplers import (ClassAwareSampler, ClassBalancedSampler,
 
 __all__ = [
     'ClassAwareSampler', 'ClassBalancedSampler', 'ClassWeightedSampler',
-    'ProgressiveSampler', 'RepeatFactorSampler', 'ReversedSampler',
-    'SquareRootSampler', 'LabelIndexCacheMixin', 'data_info_labels', 'data_infos_label_index',
-    'dataset_class_statistics', 'dataset_label_index', 'indexed_label_index',
-    'leaf_datasets'
+    'LabelIndexCacheMixin', 'ProgressiveSampler', 'RepeatFactorSampler',
+    'ReversedSampler', 'SquareRootSampler', 'data_info_labels',
+    'data_infos_label_index', 'dataset_class_statistics',
+    'dataset_label_index', 'indexed_label_index', 'leaf_datasets'
 ]
