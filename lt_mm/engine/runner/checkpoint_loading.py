@@ -1,7 +1,8 @@
 """How ``tools/train.py`` and ``tools/test.py`` load checkpoints.
 
 A checkpoint that does not fit the config's model stops the tool with
-:class:`lt_mm.engine.CheckpointMismatchError`, naming the missing, unexpected and reshaped keys, unless
+:class:`lt_mm.engine.CheckpointMismatchError`, naming the missing,
+unexpected and reshaped keys, unless
 
 * the user asks for partial loading (``--partial-load``): what fits is
   loaded, the rest keeps its initialisation, and MMEngine's warning lists it;
