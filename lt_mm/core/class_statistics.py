@@ -19,6 +19,11 @@ def frequency_groups(image_counts: np.ndarray,
                      common_max: int = 100) -> np.ndarray:
     """LVIS frequency group of each class from its training image count.
 
+    Args:
+        image_counts (np.ndarray): Training images containing each class.
+        rare_max (int): Most images of a rare class. Defaults to 10.
+        common_max (int): Most images of a common class. Defaults to 100.
+
     Returns:
         np.ndarray: One of ``'r'``, ``'c'``, ``'f'`` per class; a class seen in
         no image counts as rare.
@@ -32,7 +37,7 @@ def frequency_groups(image_counts: np.ndarray,
 class ClassStatistics:
     """Counts of a training set, indexed by contiguous class label.
 
-    Attributes:
+    Args:
         instance_counts (np.ndarray): Instances (or samples) of each class.
         image_counts (np.ndarray): Images containing each class at least once.
         num_images (int): Images with at least one instance.

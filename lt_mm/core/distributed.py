@@ -15,6 +15,12 @@ def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     Per-step increments of accumulated statistics go through here before they
     are added, so every rank holds the same values (and DDP's buffer
     broadcast from rank 0 changes nothing).
+
+    Args:
+        tensor (Tensor): The statistics to sum; overwritten with the sum.
+
+    Returns:
+        Tensor: ``tensor`` itself.
     """
     if is_distributed():
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)

@@ -23,7 +23,7 @@ def _offsets_from_sizes(sizes: np.ndarray) -> np.ndarray:
 class LabelIndex:
     """Every image's labels, one after another, and where each image starts.
 
-    Attributes:
+    Args:
         labels (np.ndarray): int64 labels (>= 0) of all images, image after
             image.
         offsets (np.ndarray): int64, ``num_images + 1`` entries rising from 0

@@ -37,9 +37,13 @@ def acsl_weights(logits: Tensor,
         labels (Tensor): (N, ) in [0, C]; C is background.
         frequency_group (Tensor): (C, ) group index of each class into
             ``background_ratios`` (0 rare, 1 common, 2 frequent).
-        score_thr (float): xi. background_ratios: fraction of the background
+        score_thr (float): xi. Defaults to 0.7.
+        background_ratios (Sequence[float]): Fraction of the background
             RoIs on which each group's classes are suppressed; exactly
-            ``int(n_bg * ratio)`` RoIs, drawn without replacement.
+            ``int(n_bg * ratio)`` RoIs, drawn without replacement. Defaults
+            to (0.01, 0.1, 1.0).
+        generator (torch.Generator, optional): Draws the background RoIs.
+            Defaults to None (torch's default generator).
 
     Returns:
         Tensor: (N, C + 1) weights, dtype of ``logits``.
@@ -96,5 +100,13 @@ def acsl_bce(logits: Tensor, labels: Tensor, weights: Tensor) -> Tensor:
 
     The target's weight is always 1, so with BCE(z, t) = softplus(z) - t z the
     sum is sum_j w_j softplus(z_j) - z_y.
+
+    Args:
+        logits (Tensor): (N, C + 1), the background logit last.
+        labels (Tensor): (N, ) in [0, C]; C is background.
+        weights (Tensor): (N, C + 1) weights from :func:`acsl_weights`.
+
+    Returns:
+        Tensor: (N, ) losses.
     """
     return _ACSLBCE.apply(logits, labels, weights)

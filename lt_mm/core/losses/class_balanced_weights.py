@@ -29,7 +29,16 @@ def _normalised(weights: Tensor) -> Tensor:
 
 
 def class_balanced_weights(counts, beta: float = 0.9999) -> Tensor:
-    """(C, ) float64 class-balanced weights, summing to C."""
+    """(C, ) float64 class-balanced weights, summing to C.
+
+    Args:
+        counts (Sequence[float] | Tensor): (C, ) class counts n_j.
+        beta (float): In [0, 1); w_j is proportional to
+            ``(1 - beta) / (1 - beta^{n_j})``. Defaults to 0.9999.
+
+    Returns:
+        Tensor: (C, ) float64 weights.
+    """
     if not 0 <= beta < 1:
         raise ValueError(f'beta must lie in [0, 1), got {beta}')
     counts = _counts(counts)
@@ -42,5 +51,12 @@ def class_balanced_weights(counts, beta: float = 0.9999) -> Tensor:
 
 
 def inverse_frequency_weights(counts) -> Tensor:
-    """(C, ) float64 weights proportional to 1 / n_j, summing to C."""
+    """(C, ) float64 weights proportional to 1 / n_j, summing to C.
+
+    Args:
+        counts (Sequence[float] | Tensor): (C, ) class counts n_j.
+
+    Returns:
+        Tensor: (C, ) float64 weights.
+    """
     return _normalised(1 / _counts(counts))

@@ -59,7 +59,11 @@ def eql_bce(logits: Tensor, labels: Tensor, tail: Tensor) -> Tensor:
     class c itself if it is tail, minus z_c.
 
     Args:
-        logits (Tensor): (N, C). labels (Tensor): (N, ), C for background.
+        logits (Tensor): (N, C) class logits.
+        labels (Tensor): (N, ) labels, C for background.
         tail (Tensor): (C, ) bool, T_lambda(f_j).
+
+    Returns:
+        Tensor: (N, ) losses.
     """
     return _EQLBCE.apply(logits, labels, tail)

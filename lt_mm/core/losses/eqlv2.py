@@ -30,7 +30,18 @@ def eqlv2_weights(pos_grad: Tensor,
                   gamma: float = 12.0,
                   mu: float = 0.8,
                   alpha: float = 4.0) -> Tuple[Tensor, Tensor]:
-    """Per-class (positive, negative) weights from the gradient sums."""
+    """Per-class (positive, negative) weights from the gradient sums.
+
+    Args:
+        pos_grad (Tensor): (K, ) accumulated positive gradients pos_j.
+        neg_grad (Tensor): (K, ) accumulated negative gradients neg_j.
+        gamma (float): Slope of the negative weight. Defaults to 12.
+        mu (float): Centre of the negative weight. Defaults to 0.8.
+        alpha (float): Scale of the positive weight. Defaults to 4.
+
+    Returns:
+        tuple[Tensor]: (K, ) positive weights r_j and negative weights q_j.
+    """
     # 0 / 0 before the first step counts as g = inf: every weight is 1
     inf = float('inf')
     ratio = (pos_grad / neg_grad).nan_to_num_(nan=inf, posinf=inf)
@@ -81,8 +92,10 @@ def class_weighted_bce(logits: Tensor, labels: Tensor, pos_w: Tensor,
     one matrix-vector product instead of several (N, K) passes.
 
     Args:
-        logits (Tensor): (N, K). labels (Tensor): (N, ) in [0, K).
-        pos_w, neg_w (Tensor): (K, ) weights.
+        logits (Tensor): (N, K) logits.
+        labels (Tensor): (N, ) targets in [0, K).
+        pos_w (Tensor): (K, ) weights of each channel's positives.
+        neg_w (Tensor): (K, ) weights of each channel's negatives.
 
     Returns:
         tuple[Tensor]: (N, ) losses and the (N, K) ``sigmoid(logits)``
@@ -103,6 +116,10 @@ def eqlv2_gradient_sums(prob: Tensor, labels: Tensor, pos_w: Tensor,
 
     Args:
         prob (Tensor): (N, K) ``sigmoid(logits)``.
+        labels (Tensor): (N, ) targets in [0, K).
+        pos_w (Tensor): (K, ) weights of each channel's positives.
+        neg_w (Tensor): (K, ) weights of each channel's negatives.
+        row_w (Tensor): (N, ) weights of the rows.
 
     Returns:
         tuple[Tensor]: (K, ) positive and negative gradient sums.

@@ -41,7 +41,15 @@ def equilibrium_logits(logits: torch.Tensor,
                        mean_score: torch.Tensor) -> torch.Tensor:
     """``z + log m``: the logits whose softmax is ``m_j e^{z_j} / sum_k m_k
     e^{z_k}``. ``mean_score`` (positive, one entry per logit) is a constant:
-    no gradient flows into it."""
+    no gradient flows into it.
+
+    Args:
+        logits (Tensor): (N, K) logits z.
+        mean_score (Tensor): (K, ) positive mean scores m.
+
+    Returns:
+        Tensor: (N, K) ``z + log m``, in the dtype of ``logits``.
+    """
     _check_mean_score(logits, mean_score)
     logits = at_least_float32(logits)
     return logits + mean_score.detach().to(logits.dtype).log()
@@ -55,6 +63,9 @@ def equilibrium_loss(logits: torch.Tensor, labels: torch.Tensor,
         logits (Tensor): (N, K) logits, background (if any) included.
         labels (Tensor): (N,) class indices in [0, K).
         mean_score (Tensor): (K,) positive mean scores.
+
+    Returns:
+        Tensor: (N,) losses.
     """
     return F.cross_entropy(
         equilibrium_logits(logits, mean_score), labels, reduction='none')
@@ -113,6 +124,16 @@ def update_mean_score(mean_score: torch.Tensor,
     ``m_c <- a^n m_c + (1 - a^n) sums_c / n`` for every class with
     ``n = counts_c > 0``; classes without entries, and entries of
     ``mean_score`` beyond ``len(sums)`` (the background), are unchanged.
+
+    Args:
+        mean_score (Tensor): (K, ) mean scores m, K >= C.
+        sums (Tensor): (C, ) sums of the step's entries of each class, from
+            :func:`mean_score_statistics`.
+        counts (Tensor): (C, ) number of entries n of each class.
+        momentum (float): a, in [0, 1). Defaults to 0.9.
+
+    Returns:
+        Tensor: (K, ) updated mean scores.
     """
     if not 0 <= momentum < 1:
         raise ValueError(f'momentum must lie in [0, 1), got {momentum}')

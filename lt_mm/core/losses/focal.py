@@ -66,6 +66,13 @@ def sigmoid_focal_loss(logits: Tensor,
     ``pos_k = (1 - sigma_k)^gamma (-log sigma_k)`` and
     ``neg_k = sigma_k^gamma (-log(1 - sigma_k))``.
 
+    Args:
+        logits (Tensor): (N, C).
+        target (Tensor): (N, C) soft (or one-hot) target t.
+        gamma (float): Focusing parameter. Defaults to 1.
+        class_weights (Tensor, optional): (C, ) weight w of each label.
+            Defaults to None (all 1).
+
     Returns:
         Tensor: (N, ) losses.
     """

@@ -24,7 +24,17 @@ from torch import Tensor
 
 def group_of_classes(instance_counts: np.ndarray,
                      bins: Sequence[int] = (10, 100, 1000)) -> np.ndarray:
-    """Group index (0 .. len(bins)) of each class from its instance count."""
+    """Group index (0 .. len(bins)) of each class from its instance count.
+
+    Args:
+        instance_counts (np.ndarray): (C, ) training instances of each class.
+        bins (Sequence[int]): Strictly increasing bin edges; group g holds
+            the counts in ``[bins[g - 1], bins[g])``. Defaults to
+            (10, 100, 1000).
+
+    Returns:
+        np.ndarray: (C, ) group index of each class.
+    """
     if list(bins) != sorted(bins) or len(set(bins)) != len(bins):
         raise ValueError(f'bins must increase strictly, got {bins}')
     return np.searchsorted(np.asarray(bins), np.asarray(instance_counts),
@@ -79,11 +89,20 @@ def group_softmax_losses(logits: Tensor,
     """(G, ) cross-entropy of each group, averaged over its kept samples.
 
     Args:
-        logits (Tensor): (N, C). others (Tensor): (N, G).
+        logits (Tensor): (N, C) class logits.
+        others (Tensor): (N, G) "others" logit of each group.
         labels (Tensor): (N, ); a label outside [0, C) (background) is
             "others" in every group.
         group (Tensor): (C, ) group index of each class.
+        others_ratio (float): "others" samples kept per positive in each
+            group. Defaults to 8.
         sample_weights (Tensor, optional): (N, ) per-sample weights.
+            Defaults to None.
+        generator (torch.Generator, optional): Draws the kept "others".
+            Defaults to None (torch's default generator).
+
+    Returns:
+        Tensor: (G, ) losses.
     """
     num_classes, num_groups = logits.size(1), others.size(1)
     foreground = (labels >= 0) & (labels < num_classes)
@@ -101,6 +120,15 @@ def group_softmax_losses(logits: Tensor,
 
 def group_softmax_probabilities(logits: Tensor, others: Tensor,
                                 group: Tensor) -> Tensor:
-    """(N, C) probability of each class within its group's softmax."""
+    """(N, C) probability of each class within its group's softmax.
+
+    Args:
+        logits (Tensor): (N, C) class logits.
+        others (Tensor): (N, G) "others" logit of each group.
+        group (Tensor): (C, ) group index of each class.
+
+    Returns:
+        Tensor: (N, C) probabilities.
+    """
     log_norm = group_log_normalisers(logits, others, group)
     return torch.exp(logits - log_norm.gather(1, group.expand_as(logits)))

@@ -27,7 +27,18 @@ def label_aware_smoothing_factors(counts,
                                   eps_head: float = 0.4,
                                   eps_tail: float = 0.1,
                                   shape: str = 'concave') -> Tensor:
-    """(C, ) float64 smoothing factor eps_j of each class."""
+    """(C, ) float64 smoothing factor eps_j of each class.
+
+    Args:
+        counts (Sequence[float] | Tensor): (C, ) class counts.
+        eps_head (float): eps of the largest class. Defaults to 0.4.
+        eps_tail (float): eps of the rarest class. Defaults to 0.1.
+        shape (str): 'concave' (a sine of the normalised count) or
+            'linear'. Defaults to 'concave'.
+
+    Returns:
+        Tensor: (C, ) float64 smoothing factors.
+    """
     if shape not in SHAPES:
         raise ValueError(f'shape must be one of {SHAPES}, got {shape!r}')
     if not (0 <= eps_tail <= 1 and 0 <= eps_head <= 1):

@@ -26,6 +26,13 @@ def ldam_margins(counts, max_m: float = 0.5) -> Tensor:
     """(C, ) float64 margins m_j = max_m * (n_min / n_j)^(1/4).
 
     A class without samples counts as one sample (the largest margin).
+
+    Args:
+        counts (Sequence[float] | Tensor): (C, ) class counts n_j.
+        max_m (float): The largest margin, in cosine units. Defaults to 0.5.
+
+    Returns:
+        Tensor: (C, ) float64 margins.
     """
     counts = torch.as_tensor(counts, dtype=torch.float64)
     if counts.dim() != 1 or not len(counts) or (counts < 0).any():

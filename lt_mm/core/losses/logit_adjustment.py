@@ -19,7 +19,15 @@ from torch import Tensor
 
 
 def log_class_prior(counts) -> Tensor:
-    """(C, ) float64 log pi_j from class counts."""
+    """(C, ) float64 log pi_j from class counts.
+
+    Args:
+        counts (Sequence[float] | Tensor): (C, ) non-negative class counts;
+            a count under 1 counts as 1.
+
+    Returns:
+        Tensor: (C, ) float64 ``log(n_j / sum(n))``.
+    """
     counts = torch.as_tensor(counts, dtype=torch.float64)
     if counts.dim() != 1 or not len(counts) or (counts < 0).any():
         raise ValueError('class counts must be a non-empty 1-D sequence of '
@@ -30,5 +38,14 @@ def log_class_prior(counts) -> Tensor:
 
 def adjust_logits(logits: Tensor, log_prior: Tensor,
                   tau: float = 1.0) -> Tensor:
-    """z + tau * log pi; the post-hoc correction passes ``-tau``."""
+    """z + tau * log pi; the post-hoc correction passes ``-tau``.
+
+    Args:
+        logits (Tensor): (N, C) logits z.
+        log_prior (Tensor): (C, ) log pi from :func:`log_class_prior`.
+        tau (float): Scale of the log prior. Defaults to 1.0.
+
+    Returns:
+        Tensor: (N, C) adjusted logits, in the dtype of ``logits``.
+    """
     return logits + tau * log_prior.to(logits)

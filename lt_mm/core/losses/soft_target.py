@@ -24,6 +24,14 @@ from torch import Tensor
 def as_soft_target(label: Tensor, num_classes: int) -> Tensor:
     """(N, ) class indices or (N, C) soft targets -> (N, C) float targets.
 
+    Args:
+        label (Tensor): (N, ) integer class indices, or (N, C) (or (N, 1))
+            soft targets.
+        num_classes (int): C.
+
+    Returns:
+        Tensor: (N, C) floating targets.
+
     Raises:
         ValueError: a target of the wrong shape or a label outside
             ``[0, num_classes)``.
@@ -73,6 +81,12 @@ def soft_cross_entropy(logits: Tensor,
                        target: Tensor,
                        class_weights: Optional[Tensor] = None) -> Tensor:
     """Cross-entropy with a soft target: -sum_j t_j w_j log softmax(z)_j.
+
+    Args:
+        logits (Tensor): (N, C) logits z.
+        target (Tensor): (N, C) soft target t.
+        class_weights (Tensor, optional): (C, ) class weights w. Defaults to
+            None (all 1).
 
     Returns:
         Tensor: (N, ) losses.

@@ -21,7 +21,15 @@ from .soft_target import expected_hard_loss
 
 
 def tail_classes(counts, lambda_: float = 0.005) -> Tensor:
-    """(C, ) bool: classes whose frequency n_j / sum(n) is below lambda."""
+    """(C, ) bool: classes whose frequency n_j / sum(n) is below lambda.
+
+    Args:
+        counts (Sequence[float] | Tensor): (C, ) class counts n_j.
+        lambda_ (float): Frequency threshold lambda. Defaults to 0.005.
+
+    Returns:
+        Tensor: (C, ) bool, T_lambda(f_j).
+    """
     counts = torch.as_tensor(counts, dtype=torch.float64)
     if counts.dim() != 1 or not len(counts) or counts.sum() <= 0:
         raise ValueError('class counts must be a non-empty 1-D sequence with '

@@ -129,6 +129,17 @@ def weight_reduce_loss(loss: Tensor,
     ``loss * weight``, then 'none', 'sum', or 'mean': the mean over the
     elements, or ``sum / (avg_factor + eps)`` with float32's eps when
     ``avg_factor`` is given (not allowed with 'sum').
+
+    Args:
+        loss (Tensor): Element-wise losses.
+        weight (Tensor, optional): Element-wise weights, broadcast to
+            ``loss``. Defaults to None.
+        reduction (str): 'none', 'sum' or 'mean'. Defaults to 'mean'.
+        avg_factor (float, optional): Divisor of the 'mean'. Defaults to
+            None (the number of elements).
+
+    Returns:
+        Tensor: The reduced loss, or the weighted losses for 'none'.
     """
     if weight is not None:
         loss = loss * weight

@@ -22,6 +22,8 @@ class ClassAwareSampler(ResamplingSampler):
     Long-Tailed Recognition <https://arxiv.org/abs/1910.09217>`_, ICLR 2020)
     and of MiSLAS (Zhong et al., CVPR 2021).
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     The epoch is a sequence of chunks of ``num_samples_cls`` samples of one
     class. The chunks' classes run through the classes in a random order,
     reshuffled after every full pass, so every class gets one chunk per
@@ -45,14 +47,15 @@ class ClassAwareSampler(ResamplingSampler):
     detection sample belongs to the cycle of every class it contains.
 
     Args:
-        dataset: The training dataset (mmpretrain ``gt_label`` or mmdet
-            ``instances``; plain or in ConcatDataset / RepeatDataset).
+        dataset (BaseDataset): The training dataset (mmpretrain
+            ``gt_label`` or mmdet ``instances``; plain or in ConcatDataset /
+            RepeatDataset).
         num_samples_cls (int): Consecutive samples drawn from one class.
             Defaults to 4, the authors' setting.
         num_samples (int, optional): Draws per epoch over all ranks.
             Defaults to ``len(dataset)``.
         seed (int, optional): Random seed, the same on every rank;
-            synchronised across ranks when None.
+            synchronised across ranks when None. Defaults to None.
     """
 
     def __init__(self,

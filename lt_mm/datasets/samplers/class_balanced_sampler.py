@@ -10,14 +10,16 @@ class ClassBalancedSampler(ClassWeightedSampler):
     samples), then one of its samples uniformly: the sampling of cRT and
     LWS classifier re-training in Kang et al., ICLR 2020.
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     :class:`ClassWeightedSampler` with ``q = 0.0``.
 
     Args:
-        dataset: The training dataset.
+        dataset (BaseDataset): The training dataset.
         num_samples (int, optional): Draws per epoch over all ranks.
             Defaults to ``len(dataset)``.
         seed (int, optional): Random seed, the same on every rank;
-            synchronised across ranks when None.
+            synchronised across ranks when None. Defaults to None.
     """
 
     def __init__(self,

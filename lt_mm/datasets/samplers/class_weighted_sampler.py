@@ -12,6 +12,8 @@ class ClassWeightedSampler(ResamplingSampler):
     """Class-aware sampling with ``p_j ~ n_j^q`` (Kang et al., "Decoupling
     Representation and Classifier for Long-Tailed Recognition", ICLR 2020).
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     Each draw picks class ``j`` with probability
     ``p_j = n_j^q / sum_k n_k^q`` and then one of its samples uniformly, with
     replacement; for single-label data a sample ``i`` is drawn with
@@ -31,13 +33,14 @@ class ClassWeightedSampler(ResamplingSampler):
     shard the epoch across ranks.
 
     Args:
-        dataset: The training dataset (mmpretrain ``gt_label`` or mmdet
-            ``instances``; plain or in ConcatDataset / RepeatDataset).
+        dataset (BaseDataset): The training dataset (mmpretrain
+            ``gt_label`` or mmdet ``instances``; plain or in ConcatDataset /
+            RepeatDataset).
         q (float): Exponent of the class sizes. Defaults to 1.
         num_samples (int, optional): Draws per epoch over all ranks.
             Defaults to ``len(dataset)``.
         seed (int, optional): Random seed, the same on every rank;
-            synchronised across ranks when None.
+            synchronised across ranks when None. Defaults to None.
     """
 
     def __init__(self,

@@ -12,6 +12,8 @@ class ProgressiveSampler(ClassWeightedSampler):
     """Progressively-balanced sampling (Kang et al., "Decoupling
     Representation and Classifier for Long-Tailed Recognition", ICLR 2020).
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     In epoch ``t`` (0-based, set by MMEngine's ``set_epoch``) of ``T``::
 
         p_j(t) = (1 - t / T) * p_j^IB + (t / T) * p_j^CB
@@ -20,13 +22,13 @@ class ProgressiveSampler(ClassWeightedSampler):
     (class-balanced), then one sample of the drawn class uniformly.
 
     Args:
-        dataset: The training dataset.
+        dataset (BaseDataset): The training dataset.
         max_epochs (int): ``T``, the number of training epochs
             (``train_cfg.max_epochs``).
         num_samples (int, optional): Draws per epoch over all ranks.
             Defaults to ``len(dataset)``.
         seed (int, optional): Random seed, the same on every rank;
-            synchronised across ranks when None.
+            synchronised across ranks when None. Defaults to None.
     """
 
     def __init__(self,

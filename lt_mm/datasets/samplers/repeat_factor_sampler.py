@@ -13,6 +13,8 @@ class RepeatFactorSampler(ResamplingSampler):
     """Repeat factor sampling (RFS) of Gupta et al., "LVIS: A Dataset for
     Large Vocabulary Instance Segmentation", CVPR 2019.
 
+    arXiv: https://arxiv.org/abs/1908.03195
+
     Each image ``I`` appears ``r_I`` times per epoch on average::
 
         f_c = (images containing class c) / (images)
@@ -46,14 +48,14 @@ class RepeatFactorSampler(ResamplingSampler):
     length (the list is padded to a multiple of the world size).
 
     Args:
-        dataset: The training dataset.
+        dataset (BaseDataset): The training dataset.
         repeat_thr (float): Frequency threshold ``t``; classes in fewer than
             ``t * len(dataset)`` images are repeated. Defaults to 0.001
             (LVIS v1).
         rounding (str): ``'stochastic'`` (default) or ``'ceil'``.
         shuffle (bool): Shuffle the epoch list. Defaults to True.
         seed (int, optional): Random seed, the same on every rank; synchronised
-            across ranks when None.
+            across ranks when None. Defaults to None.
     """
 
     def __init__(self,

@@ -14,11 +14,11 @@ class ReversedSampler(ClassWeightedSampler):
     :class:`ClassWeightedSampler` with ``q = -1.0``.
 
     Args:
-        dataset: The training dataset.
+        dataset (BaseDataset): The training dataset.
         num_samples (int, optional): Draws per epoch over all ranks.
             Defaults to ``len(dataset)``.
         seed (int, optional): Random seed, the same on every rank;
-            synchronised across ranks when None.
+            synchronised across ranks when None. Defaults to None.
     """
 
     def __init__(self,

@@ -12,11 +12,11 @@ class SquareRootSampler(ClassWeightedSampler):
     :class:`ClassWeightedSampler` with ``q = 0.5``.
 
     Args:
-        dataset: The training dataset.
+        dataset (BaseDataset): The training dataset.
         num_samples (int, optional): Draws per epoch over all ranks.
             Defaults to ``len(dataset)``.
         seed (int, optional): Random seed, the same on every rank;
-            synchronised across ranks when None.
+            synchronised across ranks when None. Defaults to None.
     """
 
     def __init__(self,

@@ -29,6 +29,14 @@ class LVISDataset(LabelIndexCacheMixin, LVISV1Dataset):
     read once before the data infos are serialised
     (:class:`LabelIndexCacheMixin`), so samplers and class statistics build
     without unpickling them again.
+
+    Args:
+        *args: Positional arguments of mmdet's ``LVISV1Dataset``.
+        metainfo (dict, optional): ``classes`` names the classes, in label
+            order; other keys as in mmdet. Defaults to None (the names in
+            the annotation file).
+        **kwargs: Other arguments of mmdet's ``LVISV1Dataset``
+            (``ann_file``, ``data_root``, ``pipeline`` ...).
     """
     METAINFO = dict(classes=None, palette='random')
 

@@ -42,9 +42,10 @@ class AtomicCheckpointHook(CheckpointHook):
     backend's own, and only the order of steps 1-3 applies.
 
     Args:
-        file_client_args: Not supported (deprecated by MMEngine); use
-            ``backend_args``.
-        *args, **kwargs: As :class:`mmengine.hooks.CheckpointHook`.
+        *args: As :class:`mmengine.hooks.CheckpointHook`.
+        file_client_args (dict, optional): Not supported (deprecated by
+            MMEngine); use ``backend_args``. Defaults to None.
+        **kwargs: As :class:`mmengine.hooks.CheckpointHook`.
     """
 
     def __init__(self, *args, file_client_args=None, **kwargs) -> None:

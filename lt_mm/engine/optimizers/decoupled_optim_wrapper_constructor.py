@@ -17,6 +17,8 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     Classifier for Long-Tailed Recognition", ICLR 2020), as used by cRT, LWS,
     BAGS, ACSL, SimCal and LOCE's fine-tuning.
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     ``paramwise_cfg['trainable']`` lists module or parameter names (prefixes
     on ``.`` boundaries, e.g. ``'roi_head.bbox_head.fc_cls'`` or ``'head'``).
     Every other parameter gets ``requires_grad=False`` and stays out of the
@@ -58,6 +60,13 @@ class DecoupledOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
         paramwise_cfg=dict(trainable=['head'])
         default_hooks = dict(frozen_modules=dict(mode='train'))
+
+    Args:
+        optim_wrapper_cfg (dict): The ``optim_wrapper`` config, as for
+            :class:`mmengine.optim.DefaultOptimWrapperConstructor`.
+        paramwise_cfg (dict, optional): Its ``trainable`` key names the
+            parts that train; the other keys as in mmengine. Defaults to
+            None.
     """
 
     def __init__(self,

@@ -8,6 +8,8 @@ from lt_mm.registry import HOOKS
 class DRWHook(Hook):
     """Deferred re-weighting (Cao et al., NeurIPS 2019).
 
+    arXiv: https://arxiv.org/abs/1906.07413
+
     Trains with uniform class weights and switches the loss to class-balanced
     weights ``(1 - beta) / (1 - beta^{n_j})`` from epoch ``start_epoch``
     (0-indexed: epochs ``start_epoch, start_epoch + 1, ...`` are re-weighted;

@@ -20,6 +20,8 @@ class NCMHook(Hook):
     """Fills the class means of :class:`lt_mm.NCMClsHead` before validation
     or testing.
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     When the head has no means (a first-stage checkpoint) or ``recompute``
     is set, the model runs in eval mode over the training set, unwrapped
     from dataset wrappers and read with the test pipeline (no augmentation),

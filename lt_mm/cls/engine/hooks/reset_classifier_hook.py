@@ -12,6 +12,8 @@ class ResetClassifierHook(Hook):
     classifier re-training (cRT) of Kang et al., "Decoupling Representation
     and Classifier for Long-Tailed Recognition", ICLR 2020.
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     ``load_from`` brings in the whole first-stage model, the classifier
     included; this hook then resets the listed modules with their
     ``reset_parameters()`` before the first iteration (after the checkpoint

@@ -65,13 +65,14 @@ class ResNet32(BaseModule):
     """ResNet-32 for CIFAR (see the module docstring).
 
     Args:
-        in_channels (int): Channels of the input images.
+        in_channels (int): Channels of the input images. Defaults to 3.
         out_indices (Sequence[int]): Stages (0, 1, 2) whose feature maps are
             returned, as mmpretrain backbones do; a neck such as
-            ``GlobalAveragePooling`` follows.
-        shortcut (str): 'A' (published) or 'B'.
-        init_cfg: Kaiming-normal convolutions (fan-in, as the reference
-            code's ``kaiming_normal_``); BN layers keep unit weights.
+            ``GlobalAveragePooling`` follows. Defaults to (2, ).
+        shortcut (str): 'A' (published) or 'B'. Defaults to 'A'.
+        init_cfg (dict | list[dict]): Defaults to Kaiming-normal
+            convolutions (fan-in, as the reference code's
+            ``kaiming_normal_``); BN layers keep unit weights.
     """
     stage_channels = (16, 32, 64)
     blocks_per_stage = 5

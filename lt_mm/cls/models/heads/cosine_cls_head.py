@@ -19,7 +19,8 @@ class CosineClsHead(LinearClsHead):
     subtracts its margins in the same units (``lt_mm.LDAMLoss(scale=30)``).
 
     Args:
-        num_classes (int), in_channels (int): as LinearClsHead.
+        num_classes (int): Number of classes, as in ``LinearClsHead``.
+        in_channels (int): Input feature channels, as in ``LinearClsHead``.
         scale (float): s. Defaults to 30.
         eps (float): Added to the norms. Defaults to 1e-6.
         init_cfg (dict, optional): Defaults to None: rows of unit norm.

@@ -21,6 +21,8 @@ class GroupSoftmaxClsHead(LinearClsHead):
     buffers, filled by :class:`lt_mm.ClassStatisticsHook`, so a checkpoint
     predicts without training data).
 
+    arXiv: https://arxiv.org/abs/2006.10408
+
     ``forward`` returns the (N, C + G) logits, ``loss`` the group-softmax
     loss, ``predict`` C class scores: each class's probability inside its
     group's softmax, "others" discarded (renormalised by the loss's
@@ -32,7 +34,8 @@ class GroupSoftmaxClsHead(LinearClsHead):
     classifier is trained from a fresh initialisation.
 
     Args:
-        num_classes (int), in_channels (int): as LinearClsHead.
+        num_classes (int): Number of classes, as in ``LinearClsHead``.
+        in_channels (int): Input feature channels, as in ``LinearClsHead``.
         loss (dict | ClsGroupSoftmaxLoss): The loss; ``num_classes`` is
             filled in when the dict leaves it out. Defaults to
             ``dict(type='lt_mm.ClsGroupSoftmaxLoss')``.

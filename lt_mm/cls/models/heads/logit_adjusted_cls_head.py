@@ -15,12 +15,15 @@ class LogitAdjustedClsHead(ClassCountsReceiver, LinearClsHead):
     trained on the raw logits z (plain cross-entropy), it predicts
     ``argmax_j z_j - tau * log pi_j``.
 
+    arXiv: https://arxiv.org/abs/2007.07314
+
     The class counts come from :class:`lt_mm.ClassStatisticsHook` and are
     kept in the ``class_counts`` buffer, so the checkpoint predicts without
     training data. Parameter names match LinearClsHead's.
 
     Args:
-        num_classes (int), in_channels (int): as LinearClsHead.
+        num_classes (int): Number of classes, as in ``LinearClsHead``.
+        in_channels (int): Input feature channels, as in ``LinearClsHead``.
         tau (float): Scale of the log prior. Defaults to 1.0.
         **kwargs: LinearClsHead's other arguments.
     """

@@ -14,6 +14,8 @@ class LWSClsHead(LinearClsHead):
     ``z_j = f_j * (w_j^T x + b_j)`` with a learnable per-class scale f
     (initialised to 1).
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     In the decoupled second stage only ``head.scales`` is trained, with
     class-aware sampling, from the first stage's checkpoint (whose ``fc``
     loads into this head); see ``configs/cifar100_lt/resnet32_lws.py``.
@@ -21,7 +23,8 @@ class LWSClsHead(LinearClsHead):
     learning rate (``configs/cifar100_lt/resnet32_las.py``).
 
     Args:
-        num_classes (int), in_channels (int): as LinearClsHead.
+        num_classes (int): Number of classes, as in ``LinearClsHead``.
+        in_channels (int): Input feature channels, as in ``LinearClsHead``.
         **kwargs: LinearClsHead's other arguments.
     """
 

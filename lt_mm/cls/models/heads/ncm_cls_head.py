@@ -16,6 +16,8 @@ class NCMClsHead(ClsHead):
     Representation and Classifier for Long-Tailed Recognition
     <https://arxiv.org/abs/1910.09217>`_, ICLR 2020).
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     A feature x is first transformed by ``feat_type``:
 
     - ``'cl2n'`` (default): centred by the mean feature mu of the training

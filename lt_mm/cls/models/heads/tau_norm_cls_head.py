@@ -14,6 +14,8 @@ class TauNormClsHead(LinearClsHead):
     "Decoupling Representation and Classifier for Long-Tailed Recognition",
     ICLR 2020): ``w_j / ||w_j||^tau``.
 
+    arXiv: https://arxiv.org/abs/1910.09217
+
     Training (``loss``) uses the plain linear classifier; ``predict``
     rescales the weights, so a model trained with cross-entropy is tested with
     tau-norm by loading its checkpoint into this head (the parameter names
@@ -22,7 +24,8 @@ class TauNormClsHead(LinearClsHead):
     bias-free classifier, unless ``keep_bias``.
 
     Args:
-        num_classes (int), in_channels (int): as LinearClsHead.
+        num_classes (int): Number of classes, as in ``LinearClsHead``.
+        in_channels (int): Input feature channels, as in ``LinearClsHead``.
         tau (float): Defaults to 1.0 (choose it on a validation set).
         keep_bias (bool): Add the bias at prediction. Defaults to False.
         **kwargs: LinearClsHead's other arguments.

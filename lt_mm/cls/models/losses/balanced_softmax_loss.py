@@ -7,13 +7,17 @@ class BalancedSoftmaxLoss(LogitAdjustmentLoss):
     """Balanced Softmax (Ren et al., "Balanced Meta-Softmax for Long-Tailed
     Visual Recognition", NeurIPS 2020): ``L = -log softmax(z + log n)_y``.
 
+    arXiv: https://arxiv.org/abs/2007.10740
+
     It is the logit-adjusted loss with tau = 1 (``log n`` and ``log pi``
     differ by a constant, which the softmax ignores), so this class only
     fixes tau.
 
     Args:
         num_classes (int): Number of classes.
-        loss_weight (float), reduction (str): see ``ClsLoss``.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see ``ClsLoss``).
+            Defaults to 'mean'.
     """
 
     def __init__(self, num_classes: int, loss_weight: float = 1.0,

@@ -14,6 +14,8 @@ class ClassBalancedLoss(ClassCountsReceiver, ClsLoss):
     """Class-balanced loss (Cui et al., "Class-Balanced Loss Based on
     Effective Number of Samples", CVPR 2019).
 
+    arXiv: https://arxiv.org/abs/1901.05555
+
     A sample of class y is weighted by ``w_y = (1 - beta) / (1 - beta^{n_y})``
     (normalised to sum C, see :mod:`lt_mm.core.losses.class_balanced_weights`)
     in one of the paper's three losses:
@@ -42,7 +44,9 @@ class ClassBalancedLoss(ClassCountsReceiver, ClsLoss):
         beta (float): Defaults to 0.9999.
         loss_type (str): 'softmax', 'sigmoid' or 'focal'.
         gamma (float): Focusing parameter of 'focal'. Defaults to 1.0.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
         normalize_by_weights (bool): see :class:`ClsLoss`. Defaults to False
             (the authors' reduction).
     """

@@ -20,6 +20,8 @@ class ClsEquilibriumLoss(ClsLoss):
     Named apart from the detection adapter ``lt_mm.EquilibriumLoss``, whose
     scores the RoI head keeps; predictions use the plain softmax of z.
 
+    arXiv: https://arxiv.org/abs/2108.07507
+
     ``mean_score`` (float64 buffer, initialised to ``init_score``) moves after
     every training step, from the detached softmax probability of each
     sample's class: ``m_c <- a^n m_c + (1 - a^n) mean``, ``n`` the samples of
@@ -34,7 +36,9 @@ class ClsEquilibriumLoss(ClsLoss):
         num_classes (int): Number of classes.
         momentum (float): a. Defaults to 0.9.
         init_score (float): Initial m. Defaults to 0.01.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
     """
 
     def __init__(self,

@@ -21,6 +21,8 @@ class ClsGroupSoftmaxLoss(ClassCountsReceiver, nn.Module):
     CVPR 2020) for an mmpretrain classifier, the loss of
     :class:`lt_mm.GroupSoftmaxClsHead`.
 
+    arXiv: https://arxiv.org/abs/2006.10408
+
     The classes are binned into G = ``len(bins) + 1`` groups by their
     training sample counts. The classifier outputs ``C + G`` logits: the C
     class logits, then one "others" logit o_g per group. Each group has its

@@ -15,12 +15,16 @@ class LabelAwareSmoothingLoss(ClassCountsReceiver, ClsLoss):
     of the normalised class count (see
     :mod:`lt_mm.core.losses.label_aware_smoothing`).
 
+    arXiv: https://arxiv.org/abs/2104.00466
+
     Args:
         num_classes (int): Number of classes.
         eps_head (float): Defaults to 0.4 (CIFAR-100-LT, imbalance 100).
         eps_tail (float): Defaults to 0.1.
         shape (str): 'concave' (the sine) or 'linear'.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
     """
 
     def __init__(self,

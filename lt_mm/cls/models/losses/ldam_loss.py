@@ -13,6 +13,8 @@ from .cls_loss import ClsLoss
 class LDAMLoss(ClassCountsReceiver, ClsLoss):
     """LDAM loss (Cao et al., NeurIPS 2019) with deferred re-weighting.
 
+    arXiv: https://arxiv.org/abs/1906.07413
+
     ``l_i = -log softmax(z - s * m_y * e_y)_y`` with margins
     ``m_j = max_m * (n_min / n_j)^(1/4)`` (see :mod:`lt_mm.core.losses.ldam`).
     The logits must be scaled cosines ``z = s * cos(theta)``: pair it with
@@ -29,7 +31,9 @@ class LDAMLoss(ClassCountsReceiver, ClsLoss):
         num_classes (int): Number of classes.
         max_m (float): Largest margin, in cosine units. Defaults to 0.5.
         scale (float): s, the scale of the head's cosines. Defaults to 30.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
         normalize_by_weights (bool): see :class:`ClsLoss`. Defaults to True
             (the authors' reduction).
     """

@@ -13,6 +13,8 @@ class LogitAdjustmentLoss(ClassCountsReceiver, ClsLoss):
     ``L = -log softmax(z + tau * log pi)_y`` with class priors
     ``pi_j = n_j / sum(n)``.
 
+    arXiv: https://arxiv.org/abs/2007.07314
+
     Predictions use the raw logits z, which are already balanced. The class
     counts come from :class:`lt_mm.ClassStatisticsHook` and are kept in the
     ``class_counts`` buffer.
@@ -20,7 +22,9 @@ class LogitAdjustmentLoss(ClassCountsReceiver, ClsLoss):
     Args:
         num_classes (int): Number of classes.
         tau (float): Scale of the log prior. Defaults to 1.0.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
     """
 
     def __init__(self, num_classes: int, tau: float = 1.0,

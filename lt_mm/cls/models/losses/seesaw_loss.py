@@ -13,6 +13,8 @@ from .cls_loss import ClsLoss
 class ClsSeesawLoss(ClsLoss):
     """Seesaw Loss for an mmpretrain classifier (Wang et al., CVPR 2021).
 
+    arXiv: https://arxiv.org/abs/2008.10032
+
     Cross-entropy on the logits re-balanced by
     :func:`lt_mm.core.seesaw_logits` (mitigation from the cumulative class
     counts, compensation from the detached softmax). Named apart from the
@@ -34,7 +36,9 @@ class ClsSeesawLoss(ClsLoss):
         q (float): Compensation exponent. Defaults to 2.0.
         eps (float): Lower bound of the true class's probability in the
             compensation factor. Defaults to 1e-2.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
     """
 
     def __init__(self,

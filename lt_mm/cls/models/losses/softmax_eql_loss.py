@@ -16,6 +16,8 @@ class SoftmaxEQLLoss(ClassCountsReceiver, ClsLoss):
     with f the class frequency n_j / sum(n) (see
     :mod:`lt_mm.core.losses.softmax_eql`).
 
+    arXiv: https://arxiv.org/abs/2003.05176
+
     The tail set follows from the ``class_counts`` buffer, which
     :class:`lt_mm.ClassStatisticsHook` fills. Outside training no class is
     suppressed (the loss is the plain cross-entropy).
@@ -26,7 +28,9 @@ class SoftmaxEQLLoss(ClassCountsReceiver, ClsLoss):
             0.9.
         lambda_ (float): Frequency threshold of the tail. Defaults to 0.005
             (CIFAR-100-LT).
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
     """
 
     def __init__(self,

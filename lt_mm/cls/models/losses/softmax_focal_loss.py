@@ -10,13 +10,17 @@ class SoftmaxFocalLoss(ClsLoss):
     """Softmax focal loss, the form long-tailed classification papers use
     (Lin et al., ICCV 2017): ``L = (1 - p_y)^gamma * (-log p_y)``.
 
+    arXiv: https://arxiv.org/abs/1708.02002
+
     mmpretrain's own ``FocalLoss`` is the sigmoid form; its counterpart here
     is ``lt_mm.ClassBalancedLoss(loss_type='focal')``.
 
     Args:
         gamma (float): Focusing parameter. Defaults to 1.0 (the CIFAR-LT
             setting of the LDAM and CB papers' baselines).
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
     """
 
     def __init__(self, gamma: float = 1.0, loss_weight: float = 1.0,

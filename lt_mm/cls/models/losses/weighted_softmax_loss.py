@@ -25,7 +25,9 @@ class WeightedSoftmaxLoss(ClassCountsReceiver, ClsLoss):
 
     Args:
         num_classes (int): Number of classes.
-        loss_weight (float), reduction (str): see :class:`ClsLoss`.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+        reduction (str): 'mean', 'sum' or 'none' (see :class:`ClsLoss`).
+            Defaults to 'mean'.
         normalize_by_weights (bool): see :class:`ClsLoss`. Defaults to True.
     """
 

@@ -15,6 +15,8 @@ from ..sampled_class_dataset import SampledClassDataset
 class BiLevelSampler(Sampler):
     """SimCal's bi-level sampler: classes, then images containing them.
 
+    arXiv: https://arxiv.org/abs/2007.11978
+
     Wang et al., "The Devil is in Classification: A Simple Framework for
     Long-tail Instance Segmentation", ECCV 2020. Each episode draws
     ``classes_per_episode`` (nc = 16) classes uniformly from the classes

@@ -21,6 +21,8 @@ class FeatureMemoryInitHook(Hook):
     Long-Tailed Object Detection <https://arxiv.org/abs/2108.07507>`_,
     ICCV 2021).
 
+    arXiv: https://arxiv.org/abs/2108.07507
+
     Runs the model's training forward (``mode='loss'``) in eval mode and
     without gradients over a class-balanced pass of the training set, so
     that every class starts with a full queue, however rare:

@@ -22,9 +22,12 @@ class NormedLinear(nn.Linear):
     """Cosine classifier for ``cls_predictor_cfg`` of mmdet's bbox heads.
 
     Args:
-        in_features (int), out_features (int), bias (bool): as nn.Linear.
+        *args: ``in_features``, ``out_features`` (and ``bias``) of
+            ``nn.Linear``.
         scale (float): The scale s of the cosine. Defaults to 20.
         eps (float): Added to the norms. Defaults to 1e-6.
+        **kwargs: Other arguments of ``nn.Linear`` (``bias``, ``device``,
+            ``dtype``).
     """
 
     def __init__(self, *args, scale: float = 20.0, eps: float = 1e-6,
@@ -48,6 +51,13 @@ class NormedConv2d(nn.Conv2d):
 
     Each location's feature vector and each output channel's kernel are
     normalised. Arguments as :class:`NormedLinear`, plus those of nn.Conv2d.
+
+    Args:
+        *args: The positional arguments of ``nn.Conv2d`` (``in_channels``,
+            ``out_channels``, ``kernel_size`` ...).
+        scale (float): The scale s of the cosine. Defaults to 20.
+        eps (float): Added to the norms. Defaults to 1e-6.
+        **kwargs: Other arguments of ``nn.Conv2d``.
     """
 
     def __init__(self, *args, scale: float = 20.0, eps: float = 1e-6,

@@ -16,6 +16,8 @@ class AdaptiveClassSuppressionLoss(ClassStatisticsReceiver,
     """Adaptive Class Suppression Loss for an mmdet bbox head (Wang et al.,
     CVPR 2021).
 
+    arXiv: https://arxiv.org/abs/2104.00885
+
     The classifier outputs ``num_classes + 1`` sigmoid logits, background
     last. A foreground RoI of class c trains logit c and the logits scoring
     at least ``score_thr``; a background RoI trains the background logit and
@@ -47,6 +49,9 @@ class AdaptiveClassSuppressionLoss(ClassStatisticsReceiver,
             (0.01, 0.1, 1.0).
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
+            Defaults to 'mean'.
+        use_sigmoid (bool): The key of mmdet's ``loss_cls`` configs; ACSL
+            is a sigmoid loss and raises unless it is True. Defaults to True.
         prior_prob (float, optional): Prior p of the classifier bias, set
             when the head is initialised; None keeps the head's
             initialisation. A classifier loaded from the baseline (the

@@ -14,6 +14,8 @@ from .sigmoid_accuracy import sigmoid_head_accuracy
 class EqualizationLoss(ClassStatisticsReceiver, RoIClassificationLoss):
     """Equalization Loss (v1) for an mmdet bbox head (Tan et al., CVPR 2020).
 
+    arXiv: https://arxiv.org/abs/2003.05176
+
     The classifier outputs ``num_classes`` logits, no background logit; a
     background RoI has an all-zero target. Foreground RoIs do not push down
     the logits of tail classes, those whose training image frequency
@@ -30,9 +32,13 @@ class EqualizationLoss(ClassStatisticsReceiver, RoIClassificationLoss):
     Args:
         num_classes (int): Foreground classes. Defaults to 1203.
         lambda_ (float): Frequency threshold; 0.0011 for LVIS v1 (the
-            eqlv2 repository), 0.00177 for LVIS v0.5 (the paper).
+            eqlv2 repository), 0.00177 for LVIS v0.5 (the paper). Defaults
+            to 0.0011.
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
+            Defaults to 'mean'.
+        use_sigmoid (bool): The key of mmdet's ``loss_cls`` configs; EQL
+            is a sigmoid loss and raises unless it is True. Defaults to True.
         prior_prob (float, optional): Prior p of the classifier bias, set
             when the head is initialised; None keeps the head's
             initialisation. Defaults to 0.001.

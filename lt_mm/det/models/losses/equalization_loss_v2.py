@@ -14,6 +14,8 @@ from .roi_classification_loss import ObjectnessSigmoidLoss
 class EqualizationLossV2(ObjectnessSigmoidLoss):
     """Equalization Loss v2 for an mmdet bbox head (Tan et al., CVPR 2021).
 
+    arXiv: https://arxiv.org/abs/2012.08548
+
     The classifier outputs ``num_classes + 1`` logits, the last a
     class-agnostic objectness logit whose target is 1 for background RoIs.
     Each class's positive and negative gradients are re-weighted from the
@@ -41,9 +43,14 @@ class EqualizationLossV2(ObjectnessSigmoidLoss):
 
     Args:
         num_classes (int): Foreground classes. Defaults to 1203.
-        gamma (float), mu (float), alpha (float): The paper's 12, 0.8, 4.
+        gamma (float): The paper's gamma. Defaults to 12.
+        mu (float): The paper's mu. Defaults to 0.8.
+        alpha (float): The paper's alpha. Defaults to 4.
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean' (over RoIs), 'sum' or 'none' (per RoI).
+            Defaults to 'mean'.
+        use_sigmoid (bool): The key of mmdet's ``loss_cls`` configs; EQL v2
+            is a sigmoid loss and raises unless it is True. Defaults to True.
         prior_prob (float, optional): Prior p of the classifier bias, set
             when the head is initialised; None keeps the head's
             initialisation. Defaults to 0.001.

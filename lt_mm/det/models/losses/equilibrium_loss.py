@@ -14,6 +14,8 @@ class EquilibriumLoss(LongTailedLoss):
     "Exploring Classification Equilibrium in Long-Tailed Object Detection",
     ICCV 2021).
 
+    arXiv: https://arxiv.org/abs/2108.07507
+
     Cross-entropy of ``softmax(z + log m)``, i.e. ``p_j = m_j e^{z_j} /
     sum_k m_k e^{z_k}``, over the C + 1 logits (background last), where
     ``m`` are the running mean classification scores kept by
@@ -26,6 +28,9 @@ class EquilibriumLoss(LongTailedLoss):
         num_classes (int): Foreground classes C (1203 for LVIS v1).
         loss_weight (float): Defaults to 1.0.
         reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
+        use_sigmoid (bool): The key of mmdet's ``loss_cls`` configs; the
+            equilibrium loss is a softmax loss and raises unless it is False.
+            Defaults to False.
     """
     extra_channels = 1  # background
     # a softmax loss in mmdet's own classifier layout, scores and accuracy:

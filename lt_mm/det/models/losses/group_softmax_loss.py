@@ -20,6 +20,8 @@ class GroupSoftmaxLoss(ClassStatisticsReceiver, RoIClassificationLoss):
     """Balanced Group Softmax (BAGS) as the classifier of an mmdet bbox head
     (Li et al., CVPR 2020).
 
+    arXiv: https://arxiv.org/abs/2006.10408
+
     The classifier outputs ``num_classes + 2 + len(bins) + 1`` logits: the
     class logits, the group-0 pair ``[background, foreground]`` and one
     "others" logit per class group. Group 0 takes a 2-way cross-entropy over
@@ -45,7 +47,12 @@ class GroupSoftmaxLoss(ClassStatisticsReceiver, RoIClassificationLoss):
         others_ratio (float): "others" kept per positive in each group.
             Defaults to 8.
         renormalize (bool): Rescale the test-time class scores; see above.
+            Defaults to False.
         loss_weight (float): Defaults to 1.0.
+        reduction (str): Only 'mean' (over the kept RoIs) applies. Defaults
+            to 'mean'.
+        use_sigmoid (bool): The key of mmdet's ``loss_cls`` configs; BAGS
+            is a softmax loss and raises unless it is False. Defaults to False.
     """
     use_sigmoid = False
 

@@ -56,6 +56,8 @@ class _SeesawRoICrossEntropy(torch.autograd.Function):
 class SeesawLoss(RoIClassificationLoss):
     """Seesaw Loss for an mmdet bbox head (Wang et al., CVPR 2021).
 
+    arXiv: https://arxiv.org/abs/2008.10032
+
     The classifier outputs ``num_classes + 2`` logits: the class logits and
     two objectness logits ``[foreground, background]``. Positive RoIs take a
     cross-entropy over the class logits re-balanced by
@@ -84,6 +86,9 @@ class SeesawLoss(RoIClassificationLoss):
         loss_weight (float): Weight of both terms. Defaults to 1.0.
         reduction (str): 'mean', 'sum' or 'none'. Defaults to 'mean'.
         return_dict (bool): Log the class and objectness terms separately.
+            Defaults to True.
+        use_sigmoid (bool): The key of mmdet's ``loss_cls`` configs; Seesaw
+            is a softmax loss and raises unless it is False. Defaults to False.
     """
     extra_channels = 2
     use_sigmoid = False

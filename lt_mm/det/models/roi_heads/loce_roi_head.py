@@ -23,6 +23,8 @@ class LOCERoIHead(StandardRoIHead):
     """RoI head of LOCE (Feng et al., "Exploring Classification Equilibrium
     in Long-Tailed Object Detection", ICCV 2021).
 
+    arXiv: https://arxiv.org/abs/2108.07507
+
     On top of :class:`mmdet.models.roi_heads.StandardRoIHead`, in training:
 
     1. Memory: the RoI features of 16 boxes jittered around every ground

@@ -30,6 +30,8 @@ from lt_mm.registry import MODELS
 class SimCalRoIHead(ClassStatisticsReceiver, StandardRoIHead):
     """Mask R-CNN RoI head with SimCal's calibration head.
 
+    arXiv: https://arxiv.org/abs/2007.11978
+
     Wang et al., "The Devil is in Classification: A Simple Framework for
     Long-tail Instance Segmentation", ECCV 2020. A trained detector is
     frozen and a new classification head learns on its RoI features from
@@ -64,6 +66,8 @@ class SimCalRoIHead(ClassStatisticsReceiver, StandardRoIHead):
     losses of the frozen detector are not computed.
 
     Args:
+        bbox_head (dict, optional): Config of the box head, as for
+            :class:`mmdet.models.StandardRoIHead`. Defaults to None.
         calibration_head (dict, optional): Config of the calibration head,
             a box head whose ``forward`` returns ``(cls_score, bbox_pred)``.
             Defaults to ``bbox_head`` with ``with_reg=False`` and softmax
