@@ -40,7 +40,9 @@ def test_simcal_trains_the_calibration_head_and_tests_with_two_heads(
     assert changed == set()
     new = {k for k in second if k not in first}
     assert {k for k in new if not k.startswith(head)} == {
-        'roi_head.instance_counts', 'roi_head.calibrated'}
+        'roi_head.instance_counts', 'roi_head.calibrated',
+        'roi_head.has_statistics'}
+    assert second['roi_head.has_statistics']
     assert second['roi_head.calibrated'] == 1
     # counts of the 16 training images, handed over by ClassStatisticsHook
     counts = second['roi_head.instance_counts']
