@@ -132,23 +132,31 @@ def parse_section(doc, title):
     return entries
 
 
-def _own_init_params(cls):
-    """The ``__init__`` arguments the class's docstring must document.
+def _init_owner(cls):
+    """The class whose ``__init__`` ``cls`` runs, and its arguments.
 
-    A class that defines no ``__init__`` and inherits it from a host base
-    (mmdet, mmpretrain, mmengine, torch) documents none; one inheriting an
-    ``lt_mm`` base's ``__init__`` documents that base's arguments.
+    That class's docstring documents them: a subclass that inherits an
+    ``lt_mm`` base's ``__init__`` points at the base instead of repeating
+    its ``Args:``; one inheriting a host base's (mmdet, mmpretrain,
+    mmengine, torch) documents none.
     """
     for klass in cls.__mro__:
         if '__init__' in vars(klass):
             break
-    if not klass.__module__.startswith('lt_mm') and klass is not cls:
-        return [], True
+    if not klass.__module__.startswith('lt_mm'):
+        return klass, [], True
     params = inspect.signature(klass.__init__).parameters.values()
     named = [p.name for p in params
              if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)][1:]
     has_kwargs = any(p.kind == p.VAR_KEYWORD for p in params)
-    return named, has_kwargs
+    return klass, named, has_kwargs
+
+
+def _check_class(cls, where):
+    owner, names, has_kwargs = _init_owner(cls)
+    assert owner.__doc__, f'{owner.__qualname__}: no docstring'
+    _check_args(owner.__doc__, names, has_kwargs,
+                where if owner is cls else f'{where} ({owner.__qualname__})')
 
 
 def _check_args(doc, names, has_kwargs, where):
@@ -197,8 +205,7 @@ def test_parser_rejects_malformed_sections():
 def test_registered_class_documents_every_argument(qualname):
     cls = REGISTERED[qualname]
     assert cls.__doc__, f'{qualname}: no docstring'
-    names, has_kwargs = _own_init_params(cls)
-    _check_args(cls.__doc__, names, has_kwargs, qualname)
+    _check_class(cls, qualname)
 
 
 @pytest.mark.parametrize('qualname', sorted(CORE))
@@ -206,8 +213,7 @@ def test_core_export_documents_arguments_and_returns(qualname):
     obj = CORE[qualname]
     assert obj.__doc__, f'{qualname}: no docstring'
     if inspect.isclass(obj):
-        names, has_kwargs = _own_init_params(obj)
-        _check_args(obj.__doc__, names, has_kwargs, qualname)
+        _check_class(obj, qualname)
         return
     params = inspect.signature(obj).parameters.values()
     names = [p.name for p in params

@@ -59,16 +59,6 @@ class CIFAR10LT(LongTailedCIFARMixin, CIFAR10):
     Reads the python batches under ``data_root/cifar-10-batches-py`` like
     mmpretrain's ``CIFAR10``; see :class:`LongTailedCIFARMixin` for the
     arguments.
-
-    Args:
-        imbalance_ratio (float): n_max / n_min; 100, 50 and 10 are the
-            published settings. 1 keeps the balanced set. Defaults to 100.
-        imbalance_type (str): 'exp' (the standard) or 'step'. Defaults to
-            'exp'.
-        seed (int): Seed of the per-class shuffles (LDAM-DRW's
-            ``rand_number``). Defaults to 0.
-        **kwargs: Arguments of the mmpretrain CIFAR dataset (``data_root``,
-            ``split``, ``pipeline`` ...).
     """
 
 
@@ -78,14 +68,4 @@ class CIFAR100LT(LongTailedCIFARMixin, CIFAR100):
 
     Reads ``data_root/cifar-100-python`` like mmpretrain's ``CIFAR100``; see
     :class:`LongTailedCIFARMixin` for the arguments.
-
-    Args:
-        imbalance_ratio (float): n_max / n_min; 100, 50 and 10 are the
-            published settings. 1 keeps the balanced set. Defaults to 100.
-        imbalance_type (str): 'exp' (the standard) or 'step'. Defaults to
-            'exp'.
-        seed (int): Seed of the per-class shuffles (LDAM-DRW's
-            ``rand_number``). Defaults to 0.
-        **kwargs: Arguments of the mmpretrain CIFAR dataset (``data_root``,
-            ``split``, ``pipeline`` ...).
     """

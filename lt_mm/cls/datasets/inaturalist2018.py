@@ -13,21 +13,6 @@ class INaturalist2018(SplitListDataset):
     ``train_val2018/Plantae/7477/<id>.jpg 7477``) under ``data_root``.
     Classes are named by their id. See :class:`SplitListDataset` for the
     arguments.
-
-    Args:
-        data_root (str): Root of the images and, by default, the list files.
-            Defaults to ''.
-        split (str): A key of ``SPLIT_FILES``; picks the list file when
-            ``ann_file`` is not given. Defaults to 'train'.
-        ann_file (str): The list file, relative to ``data_root`` unless
-            absolute. Defaults to '', meaning ``SPLIT_FILES[split]``.
-        data_prefix (str | dict): Folder the image paths are relative to,
-            under ``data_root``. Defaults to ''.
-        metainfo (dict, optional): mmengine's ``BaseDataset`` meta
-            information; ``classes`` renames the classes. Defaults to None.
-        test_mode (bool, optional): Defaults to None, meaning True for every
-            split but 'train'.
-        **kwargs: Other arguments of mmpretrain's ``BaseDataset``.
     """
     SPLIT_FILES = {
         'train': 'iNaturalist18_train.txt',
