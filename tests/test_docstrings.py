@@ -42,6 +42,7 @@ ARXIV = {
     'BiLevelSampler': '2007.11978',
     'LOCERoIHead': '2108.07507',
     'EquilibriumLoss': '2108.07507',
+    'FederatedLoss': '2103.07461',
     'ClsEquilibriumLoss': '2108.07507',
     'FeatureMemoryInitHook': '2108.07507',
     'LDAMLoss': '1906.07413',

@@ -3,14 +3,14 @@ from .datasets import BiLevelSampler, LVISDataset, SampledClassDataset
 from .engine import FeatureMemoryInitHook
 from .evaluation import LVISMetric
 from .models import (AdaptiveClassSuppressionLoss, EqualizationLoss,
-                     EqualizationLossV2, EquilibriumLoss, GroupSoftmaxLoss,
-                     LOCERoIHead, NormedConv2d, NormedLinear, SeesawLoss,
-                     SimCalRoIHead)
+                     EqualizationLossV2, EquilibriumLoss, FederatedLoss,
+                     GroupSoftmaxLoss, LOCERoIHead, NormedConv2d,
+                     NormedLinear, SeesawLoss, SimCalRoIHead)
 
 __all__ = [
     'AdaptiveClassSuppressionLoss', 'BiLevelSampler', 'EqualizationLoss',
     'EqualizationLossV2', 'EquilibriumLoss', 'FeatureMemoryInitHook',
-    'GroupSoftmaxLoss', 'LOCERoIHead', 'LVISDataset', 'LVISMetric',
-    'NormedConv2d', 'NormedLinear', 'SampledClassDataset', 'SeesawLoss',
-    'SimCalRoIHead'
+    'FederatedLoss', 'GroupSoftmaxLoss', 'LOCERoIHead', 'LVISDataset',
+    'LVISMetric', 'NormedConv2d', 'NormedLinear', 'SampledClassDataset',
+    'SeesawLoss', 'SimCalRoIHead'
 ]

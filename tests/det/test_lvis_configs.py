@@ -146,7 +146,7 @@ def test_acsl_scores_like_its_authors():
 
 @pytest.mark.parametrize('name', [
     'eql_mask_rcnn.py', 'eqlv2_mask_rcnn.py', 'acsl_mask_rcnn.py',
-    'bags_mask_rcnn.py'
+    'bags_mask_rcnn.py', 'federated_mask_rcnn.py'
 ])
 def test_demo_configs_mirror_the_lvis_ones(name):
     """The demo runs of the same recipes (lr, sampling, no hand-written bias

@@ -8,6 +8,7 @@ from .loss_helpers import build_bbox_head
 
 @pytest.mark.parametrize('loss_type,channels', [
     ('lt_mm.EqualizationLoss', 10),
+    ('lt_mm.FederatedLoss', 10),
     ('lt_mm.EqualizationLossV2', 11),
     ('lt_mm.AdaptiveClassSuppressionLoss', 11),
     ('lt_mm.SeesawLoss', 12),

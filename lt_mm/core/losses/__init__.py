@@ -7,6 +7,8 @@ from .eql import eql_bce
 from .eqlv2 import class_weighted_bce, eqlv2_gradient_sums, eqlv2_weights
 from .equilibrium import (equilibrium_logits, equilibrium_loss,
                           mean_score_statistics, update_mean_score)
+from .federated import (federated_bce, federated_classes, present_classes,
+                        sampling_keys, select_federated_classes)
 from .focal import sigmoid_focal_loss, softmax_focal_loss
 from .group_softmax import (group_of_classes, group_softmax_losses,
                             group_softmax_probabilities)
@@ -26,11 +28,13 @@ __all__ = [
     'as_soft_target', 'class_balanced_weights', 'class_weighted_bce',
     'class_weighted_mean', 'eql_bce', 'eqlv2_gradient_sums',
     'eqlv2_weights', 'equilibrium_logits', 'equilibrium_loss',
-    'group_of_classes', 'group_softmax_losses',
+    'federated_bce', 'federated_classes', 'group_of_classes',
+    'group_softmax_losses',
     'group_softmax_probabilities', 'inverse_frequency_weights',
     'label_aware_smoothing_factors', 'label_aware_smoothing_loss',
     'label_weights', 'ldam_loss', 'ldam_margins', 'log_class_prior',
-    'mean_score_statistics', 'reduce_class_weighted', 'seesaw_logits',
+    'mean_score_statistics', 'present_classes', 'reduce_class_weighted',
+    'sampling_keys', 'seesaw_logits', 'select_federated_classes',
     'sigmoid_focal_loss', 'soft_cross_entropy', 'softmax_eql_loss',
     'softmax_focal_loss', 'tail_classes', 'update_mean_score',
     'weight_reduce_loss'

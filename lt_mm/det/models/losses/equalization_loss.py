@@ -1,4 +1,4 @@
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -6,12 +6,11 @@ from torch import Tensor
 from lt_mm.core import (ClassStatistics, ClassStatisticsReceiver,
                         at_least_float32, eql_bce)
 from lt_mm.registry import MODELS
-from .roi_classification_loss import RoIClassificationLoss
-from .sigmoid_accuracy import sigmoid_head_accuracy
+from .roi_classification_loss import ClassSigmoidLoss
 
 
 @MODELS.register_module()
-class EqualizationLoss(ClassStatisticsReceiver, RoIClassificationLoss):
+class EqualizationLoss(ClassStatisticsReceiver, ClassSigmoidLoss):
     """Equalization Loss (v1) for an mmdet bbox head (Tan et al., CVPR 2020).
 
     arXiv: https://arxiv.org/abs/2003.05176
@@ -43,8 +42,6 @@ class EqualizationLoss(ClassStatisticsReceiver, RoIClassificationLoss):
             when the head is initialised; None keeps the head's
             initialisation. Defaults to 0.001.
     """
-    extra_channels = 0
-    use_sigmoid = True
 
     def __init__(self,
                  num_classes: int = 1203,
@@ -63,17 +60,6 @@ class EqualizationLoss(ClassStatisticsReceiver, RoIClassificationLoss):
     def receive_class_statistics(self, stats: ClassStatistics) -> None:
         frequency = torch.as_tensor(stats.image_counts / stats.num_images)
         self.tail.copy_(frequency < self.lambda_)
-
-    def get_activation(self, cls_score: Tensor) -> Tensor:
-        """(N, C) logits -> (N, C + 1) scores with a zero background."""
-        self.check_logits(cls_score)
-        prob = at_least_float32(cls_score).sigmoid()
-        return torch.cat([prob, prob.new_zeros(len(prob), 1)], -1)
-
-    def get_accuracy(self, cls_score: Tensor,
-                     labels: Tensor) -> Dict[str, Tensor]:
-        return sigmoid_head_accuracy(cls_score, labels, self.num_classes,
-                                     has_objectness=False)
 
     def forward(self,
                 cls_score: Tensor,

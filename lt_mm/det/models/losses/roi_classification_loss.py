@@ -51,6 +51,28 @@ class RoIClassificationLoss(ClassifierPriorMixin, LongTailedLoss):
         return num_classes + self.extra_channels
 
 
+class ClassSigmoidLoss(RoIClassificationLoss):
+    """A sigmoid classifier of the C class logits alone, no background
+    logit, as EQL and the Federated Loss use.
+
+    Test scores, background last: ``score_j = sigmoid(z_j)`` and a zero
+    background column, which mmdet's NMS leaves out.
+    """
+    extra_channels = 0
+    use_sigmoid = True
+
+    def get_activation(self, cls_score: Tensor) -> Tensor:
+        """(N, C) logits -> (N, C + 1) scores with a zero background."""
+        self.check_logits(cls_score)
+        prob = at_least_float32(cls_score).sigmoid()
+        return torch.cat([prob, prob.new_zeros(len(prob), 1)], -1)
+
+    def get_accuracy(self, cls_score: Tensor,
+                     labels: Tensor) -> Dict[str, Tensor]:
+        return sigmoid_head_accuracy(cls_score, labels, self.num_classes,
+                                     has_objectness=False)
+
+
 class ObjectnessSigmoidLoss(RoIClassificationLoss):
     """A sigmoid classifier of C class logits and a last class-agnostic
     background (objectness) logit, as EQL v2 and ACSL use.
