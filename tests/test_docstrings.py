@@ -64,6 +64,7 @@ ARXIV = {
     'LabelAwareSmoothingLoss': '2104.00466',
     'SoftmaxFocalLoss': '1708.02002',
     'RepeatFactorSampler': '1908.03195',
+    'NorCalCalibration': '2107.02170',
 }
 
 

@@ -4,13 +4,14 @@ from .engine import FeatureMemoryInitHook
 from .evaluation import LVISMetric
 from .models import (AdaptiveClassSuppressionLoss, EqualizationLoss,
                      EqualizationLossV2, EquilibriumLoss, FederatedLoss,
-                     GroupSoftmaxLoss, LOCERoIHead, NormedConv2d,
-                     NormedLinear, SeesawLoss, SimCalRoIHead)
+                     GroupSoftmaxLoss, LOCERoIHead, NorCalCalibration,
+                     NormedConv2d, NormedLinear, SeesawLoss, SimCalRoIHead)
 
 __all__ = [
     'AdaptiveClassSuppressionLoss', 'BiLevelSampler', 'EqualizationLoss',
     'EqualizationLossV2', 'EquilibriumLoss', 'FeatureMemoryInitHook',
     'FederatedLoss', 'GroupSoftmaxLoss', 'LOCERoIHead', 'LVISDataset',
-    'LVISMetric', 'NormedConv2d', 'NormedLinear', 'SampledClassDataset',
+    'LVISMetric', 'NorCalCalibration', 'NormedConv2d', 'NormedLinear',
+    'SampledClassDataset',
     'SeesawLoss', 'SimCalRoIHead'
 ]

@@ -140,3 +140,58 @@ def test_lvis_dataset_class_names_from_file(demo_data):
                                                   for c in cats)
     with pytest.raises(ValueError, match='3 classes.*20 categories'):
         demo_train_dataset(demo_data, metainfo=dict(classes=('a', 'b', 'c')))
+
+
+def runner_for_testing(model, train_dataset_cfg):
+    """A runner as tools/test.py builds it: the config's training set not
+    built; what the hook reads of it is ``cfg.train_dataloader.dataset``."""
+    cfg = {} if train_dataset_cfg is None else dict(
+        train_dataloader=dict(dataset=train_dataset_cfg))
+    return SimpleNamespace(model=model, cfg=cfg,
+                           logger=MMLogger.get_instance('test_hook'))
+
+
+def demo_train_dataset_cfg(root, **kwargs):
+    return dict(type='lt_mm.LVISDataset', data_root=f'{root}/',
+                ann_file='annotations/lvis_v1_train.json',
+                data_prefix=dict(img=''), pipeline=[], **kwargs)
+
+
+@pytest.mark.parametrize('stage', ['before_test', 'before_val'])
+def test_receivers_without_statistics_get_the_training_sets_for_testing(
+        demo_data, stage):
+    """A test-time receiver (NorCal's counts are derived, never saved) or
+    a checkpoint trained without the hook: before testing, the config's
+    training set is built and counted, as before_train would have (NorCal's
+    counts are the training images of each class: tydpan/NorCal
+    projects/NorCal/norcal/roi_heads.py L76, L112-L122). A receiver whose
+    checkpoint carried statistics keeps them. Before this hook acted at
+    test time the first receiver had nothing (stats None)."""
+    lacking, loaded = Receiver(20), Receiver(20)
+    loaded.has_statistics.fill_(True)
+    getattr(ClassStatisticsHook(), stage)(
+        runner_for_testing(nn.Sequential(lacking, loaded),
+                           demo_train_dataset_cfg(demo_data, indices=50)))
+    expected = dataset_class_statistics(demo_train_dataset(demo_data,
+                                                           indices=50))
+    assert lacking.has_statistics
+    assert lacking.stats.num_images == 50
+    np.testing.assert_array_equal(lacking.stats.image_counts,
+                                  expected.image_counts)
+    assert loaded.stats is None
+
+
+def test_testing_without_a_training_set_names_the_receivers():
+    with pytest.raises(RuntimeError, match='^0 need the class statistics '
+                       'of the training set, which the checkpoint does not '
+                       'carry: the config needs a train_dataloader.dataset'):
+        ClassStatisticsHook().before_test(
+            runner_for_testing(nn.Sequential(Receiver(20)), None))
+
+
+def test_test_time_statistics_check_the_class_count(demo_data):
+    with pytest.raises(ValueError,
+                       match='^0: Receiver has num_classes=1203.*20 classes'):
+        ClassStatisticsHook().before_test(
+            runner_for_testing(nn.Sequential(Receiver(1203)),
+                               demo_train_dataset_cfg(demo_data)))

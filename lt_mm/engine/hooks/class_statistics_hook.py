@@ -1,5 +1,8 @@
+import copy
+
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.registry import DATASETS
 
 from lt_mm.core import ClassStatisticsReceiver
 from lt_mm.datasets import dataset_class_statistics
@@ -27,14 +30,20 @@ class ClassStatisticsHook(Hook):
     that are a :class:`lt_mm.engine.ClassStatisticsMetric` receive the same
     statistics, so they need not build the training set again.
 
+    Before validation or testing, receivers that still have no statistics
+    (a checkpoint trained without them; a test-time component such as
+    ``lt_mm.NorCalCalibration``, whose statistics are derived, not saved)
+    receive those of the config's training set (``train_dataloader.dataset``,
+    built for it), so ``tools/test.py`` gives them the numbers training
+    would have.
+
     lt_mm's runtime bases register it as ``default_hooks.class_statistics``
     (merged by key, so configs that set ``custom_hooks`` keep it).
     """
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = _unwrapped(runner.model)
         ours = set(MODELS.module_dict.values())
         receivers, checked = [], []
         for name, module in model.named_modules():
@@ -55,15 +64,50 @@ class ClassStatisticsHook(Hook):
                     f'{type(module).__name__} ({name or "model"}) has '
                     f'num_classes={module.num_classes} but the training '
                     f'dataset has {stats.num_classes} classes')
-        for name, module in receivers:
-            try:
-                module.set_class_statistics(stats)
-            except ValueError as error:
-                raise ValueError(f'{name or "model"}: {error}') from None
+        _hand_over(runner, receivers, stats)
         for metric in metrics:
             metric.set_class_statistics(stats)
-        if receivers:
-            runner.logger.info(
-                f'class statistics of {stats.num_classes} classes over '
-                f'{stats.num_images} images handed to '
-                f'{", ".join(name or "model" for name, _ in receivers)}')
+
+    def before_val(self, runner) -> None:
+        self._complete(runner)
+
+    def before_test(self, runner) -> None:
+        self._complete(runner)
+
+    def _complete(self, runner) -> None:
+        receivers = [
+            (name, module)
+            for name, module in _unwrapped(runner.model).named_modules()
+            if isinstance(module, ClassStatisticsReceiver)
+            and not bool(module.has_statistics)
+        ]
+        if not receivers:
+            return
+        dataset = (runner.cfg.get('train_dataloader', None) or {}).get(
+            'dataset', None)
+        if dataset is None:
+            raise RuntimeError(
+                f'{", ".join(name or "model" for name, _ in receivers)} '
+                'need the class statistics of the training set, which the '
+                'checkpoint does not carry: the config needs a '
+                'train_dataloader.dataset to count them')
+        if isinstance(dataset, dict):
+            dataset = DATASETS.build(copy.deepcopy(dataset))
+        _hand_over(runner, receivers, dataset_class_statistics(dataset))
+
+
+def _unwrapped(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+def _hand_over(runner, receivers: list, stats) -> None:
+    for name, module in receivers:
+        try:
+            module.set_class_statistics(stats)
+        except ValueError as error:
+            raise ValueError(f'{name or "model"}: {error}') from None
+    if receivers:
+        runner.logger.info(
+            f'class statistics of {stats.num_classes} classes over '
+            f'{stats.num_images} images handed to '
+            f'{", ".join(name or "model" for name, _ in receivers)}')

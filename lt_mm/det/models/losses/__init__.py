@@ -4,9 +4,11 @@ from .equalization_loss_v2 import EqualizationLossV2
 from .equilibrium_loss import EquilibriumLoss
 from .federated_loss import FederatedLoss
 from .group_softmax_loss import GroupSoftmaxLoss
+from .norcal_calibration import NorCalCalibration
 from .seesaw_loss import SeesawLoss
 
 __all__ = [
     'AdaptiveClassSuppressionLoss', 'EqualizationLoss', 'EqualizationLossV2',
-    'EquilibriumLoss', 'FederatedLoss', 'GroupSoftmaxLoss', 'SeesawLoss'
+    'EquilibriumLoss', 'FederatedLoss', 'GroupSoftmaxLoss',
+    'NorCalCalibration', 'SeesawLoss'
 ]
