@@ -5,6 +5,8 @@ from .class_balanced_weights import (class_balanced_weights,
                                      inverse_frequency_weights)
 from .eql import eql_bce
 from .eqlv2 import class_weighted_bce, eqlv2_gradient_sums, eqlv2_weights
+from .equalized_focal import (efl_focusing_factors, efl_gradient_sums,
+                              equalized_focal_loss)
 from .equilibrium import (equilibrium_logits, equilibrium_loss,
                           mean_score_statistics, update_mean_score)
 from .federated import (federated_bce, federated_classes, present_classes,
@@ -26,8 +28,9 @@ from .weighted_reduction import (class_weighted_mean, label_weights,
 __all__ = [
     'LongTailedLoss', 'acsl_bce', 'acsl_weights', 'adjust_logits',
     'as_soft_target', 'class_balanced_weights', 'class_weighted_bce',
-    'class_weighted_mean', 'eql_bce', 'eqlv2_gradient_sums',
-    'eqlv2_weights', 'equilibrium_logits', 'equilibrium_loss',
+    'class_weighted_mean', 'efl_focusing_factors', 'efl_gradient_sums',
+    'eql_bce', 'eqlv2_gradient_sums', 'eqlv2_weights',
+    'equalized_focal_loss', 'equilibrium_logits', 'equilibrium_loss',
     'federated_bce', 'federated_classes', 'group_of_classes',
     'group_softmax_losses',
     'group_softmax_probabilities', 'inverse_frequency_weights',
