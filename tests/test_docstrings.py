@@ -34,6 +34,7 @@ ARXIV = {
     'EqualizationLoss': '2003.05176',
     'SoftmaxEQLLoss': '2003.05176',
     'EqualizationLossV2': '2012.08548',
+    'EqualizedFocalLoss': '2201.02593',
     'AdaptiveClassSuppressionLoss': '2104.00885',
     'GroupSoftmaxLoss': '2006.10408',
     'ClsGroupSoftmaxLoss': '2006.10408',
