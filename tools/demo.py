@@ -7,7 +7,8 @@ Generates the synthetic LVIS-format demo set in the config's data_root when
 it is missing (lt_mm.datasets.lvis_demo), trains the
 config (a file in configs/demo/), evaluates it on the demo val split the LVIS
 way and prints AP, AP50, AP75, APs, APm, APl, APr, APc and APf for bbox and
-segm. Everything runs on a CPU in minutes.
+segm (bbox only for a detector without masks). Everything runs on a CPU in
+minutes.
 """
 import argparse
 import os.path as osp
@@ -38,9 +39,15 @@ def parse_args():
 
 
 def format_table(metrics: dict) -> str:
-    """The LVIS table of an evaluator's metrics (keys like lvis/bbox_APr)."""
+    """The LVIS table of an evaluator's metrics (keys like lvis/bbox_APr);
+    a detector without masks (evaluated with metric='bbox') has no segm
+    row."""
     rows = ['      ' + ''.join(f'{m:>7}' for m in METRICS)]
-    for iou_type in ('bbox', 'segm'):
+    iou_types = [
+        t for t in ('bbox', 'segm')
+        if any(key.startswith(f'lvis/{t}_') for key in metrics)
+    ] or ['bbox']
+    for iou_type in iou_types:
         values = [
             metrics.get(f'lvis/{iou_type}_{m}', float('nan')) for m in METRICS
         ]

@@ -1,0 +1,16 @@
+# configs/lvis/efl_atss_r50.py on the demo data (see atss.py): the demo
+# baseline with the loss swapped for Equalized Focal Loss.
+_base_ = './atss.py'
+
+model = dict(
+    bbox_head=dict(
+        loss_cls=dict(
+            _delete_=True,
+            type='lt_mm.EqualizedFocalLoss',
+            num_classes={{_base_.num_classes}},
+            use_sigmoid=True,
+            gamma=2.0,
+            scale_factor=8.0,
+            alpha=0.25,
+            loss_weight=1.0,
+            prior_prob=0.001)))
