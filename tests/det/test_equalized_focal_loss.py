@@ -393,6 +393,9 @@ def test_dense_heads_start_at_the_prior_and_score_with_sigmoids(
     torch.testing.assert_close(bias, torch.full_like(bias, prior_bias(0.001)))
     assert prior_bias(0.001) == pytest.approx(-6.9068, abs=1e-4)
     assert head.use_sigmoid_cls and head.cls_out_channels == 5
+    # mmdet v3.3.0 base_dense_head.py L376-L379: sigmoid(z) unless the loss
+    # claims the scores (custom_cls_channels)
+    assert not getattr(head.loss_cls, 'custom_cls_channels', False)
     focal = build(dict(type='FocalLoss', use_sigmoid=True))
     focal.init_weights()
     assert getattr(focal, classifier).bias[0].item() == pytest.approx(
