@@ -17,7 +17,7 @@ _base_ = [
 
 model = dict(
     type='ATSS',
-    # their freeze_bn: frozen statistics and affine parameters (yaml L128)
+    # their freeze_bn: frozen statistics and affine parameters (yaml L129)
     backbone=dict(norm_cfg=dict(requires_grad=False)),
     # P6 and P7 from C5's lateral, no ReLU (up/tasks/det/models/necks/fpn.py
     # L164-L172, downsample: conv)

@@ -11,7 +11,7 @@ What it is compared with:
   accumulated and never reset (L112-L114), collected by a backward hook on
   the classifier's output (up/utils/general/hook_helper.py L567-L593), i.e.
   the gradient of the normalised loss (retina_post_process.py L333-L350,
-  ``normalizer_override``; loss weight: up/models/losses/loss.py L46-L47);
+  ``normalizer_override``; loss weight: up/models/losses/loss.py L50-L51);
 - mmdet's FocalLoss (its CPU path, ``py_sigmoid_focal_loss``) at step 0,
   where every class has g = 1;
 - autograd, for the gradients behind the statistics.
