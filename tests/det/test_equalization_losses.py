@@ -193,3 +193,21 @@ def test_eqlv2_resume_continues_identically():
     logits, labels = lvis_batch(9, 128, 30, 1)
     torch.testing.assert_close(a(logits, labels), b(logits, labels))
     torch.testing.assert_close(a.pos_grad, b.pos_grad)
+
+
+def test_eqlv2_statistics_under_autocast():
+    """``--amp`` runs the step under autocast, which casts matrix products
+    to half precision: the gradient sums (one is a product) used to fail
+    there (index_add_ of a half sum and a float32 source). They now equal
+    the float32 step's, and the loss is finite."""
+    torch.manual_seed(0)
+    logits = torch.randn(32, 6)
+    labels = torch.randint(0, 6, (32, ))
+    plain, amp = EqualizationLossV2(num_classes=5), \
+        EqualizationLossV2(num_classes=5)
+    plain(logits, labels)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = amp(logits.clone().requires_grad_(), labels)
+    assert torch.isfinite(loss)
+    torch.testing.assert_close(amp.pos_grad, plain.pos_grad)
+    torch.testing.assert_close(amp.neg_grad, plain.neg_grad)

@@ -129,5 +129,8 @@ def eqlv2_gradient_sums(prob: Tensor, labels: Tensor, pos_w: Tensor,
     # a device sync per call on CUDA
     pos = pos_w.new_zeros(prob.size(1)).index_add_(0, labels,
                                                    row_w * (1 - prob_t))
-    neg = (row_w @ prob).index_add_(0, labels, row_w * prob_t, alpha=-1)
+    # autocast would run the product in half precision (--amp): the sums
+    # stay in the inputs' precision
+    with torch.autocast(prob.device.type, enabled=False):
+        neg = (row_w @ prob).index_add_(0, labels, row_w * prob_t, alpha=-1)
     return pos_w * pos, neg_w * neg
