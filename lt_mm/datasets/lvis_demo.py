@@ -23,6 +23,18 @@ rare ones included, has several instances and APr can be measured.
 Every class is a distinct (shape, colour) pair drawn filled on a light-grey
 background, so a small detector trained from scratch can learn it in minutes.
 
+Two presets (:data:`PRESETS`):
+
+* ``'default'``: 20 classes, 400 training and 100 validation images of
+  128 px; rare classes in 1-9 training images;
+* ``'hard'``: 48 classes (8 frequent, 20 common, 20 rare) with a steeper
+  tail, rare classes in 1-5 training images as in LVIS, and *look-alikes*:
+  12 rare classes copy a frequent or common class's shape in a near colour
+  (crimson next to red) or its colour in a near shape (an octagon next to a
+  circle), so that the frequent class's many samples push the rare one's
+  scores down, the failure long-tailed detection losses address. Training
+  images hold up to 6 classes (7 objects), validation images 2-4 classes.
+
 Layout (identical to real LVIS v1, so the same configs work with another
 ``data_root``)::
 
@@ -36,17 +48,21 @@ From Python, :func:`generate_lvis_demo`; from the shell::
     python tools/dataset_converters/lvis_demo.py --out data/lvis_demo \\
         --seed 0 --num-classes 20 --train-images 400 --val-images 100 \\
         --image-size 128
+    python tools/dataset_converters/lvis_demo.py --preset hard \\
+        --out data/lvis_demo_hard
 
 The output is a pure function of the arguments: the only randomness comes
 from ``numpy.random.default_rng(seed)`` and the JSON is written with sorted
 keys and fixed separators, so the same seed gives byte-identical files.
 """
+import dataclasses
 import json
 import math
 import os
 import os.path as osp
 import time
 from collections import Counter
+from typing import Optional
 
 import numpy as np
 
@@ -164,6 +180,33 @@ SHAPES = (
     ('semicircle', _normalize(_semicircle())),
 )
 
+# Look-alikes of the 'hard' preset, each near one base colour or shape.
+# Colours: 35-78 away (RGB Euclidean) from the base colour they imitate and
+# farther from every other, while two base colours are at least 86 apart
+# (orange / yellow); with the +-12 jitter per channel a look-alike stays
+# separable from its model, but only by a narrow margin.
+LOOKALIKE_COLOURS = (
+    ('crimson', (200, 20, 80)),  # red
+    ('jade', (20, 150, 110)),  # green
+    ('azure', (30, 120, 230)),  # blue
+    ('lime', (180, 215, 0)),  # yellow
+    ('purple', (160, 0, 215)),  # magenta
+    ('turquoise', (0, 205, 160)),  # cyan
+    ('amber', (255, 165, 0)),  # orange
+    ('charcoal', (70, 70, 70)),  # black
+)
+# Shapes: each overlaps (IoU of the filled templates) the base shape it
+# imitates more than any other base shape.
+LOOKALIKE_SHAPES = (
+    ('octagon', _normalize(_regular_polygon(8, start_angle=math.pi / 8))),
+    ('trapezoid', _normalize([[0.4, 0], [0.6, 0], [1, 1], [0, 1]])),
+    ('kite', _normalize([[0.5, 0], [1, 0.35], [0.5, 1], [0, 0.35]])),
+    # a thinner five-pointed star
+    ('spark', _normalize(_star(inner_ratio=0.35))),
+)
+_COLOUR_RGB = dict(COLOURS + LOOKALIKE_COLOURS)
+_SHAPE_TEMPLATE = dict(SHAPES + LOOKALIKE_SHAPES)
+
 
 def _class_pairs(num_classes):
     """The first ``num_classes`` (shape index, colour index) pairs.
@@ -186,12 +229,139 @@ def _class_pairs(num_classes):
     return pairs[:num_classes]
 
 
-def _pair_name(pair):
-    shape_idx, colour_idx = pair
-    return f'{COLOURS[colour_idx][0]}_{SHAPES[shape_idx][0]}'
+def _class_name(colour, shape):
+    return f'{colour}_{shape}'
 
 
-def class_names(num_classes=20):
+# The 'hard' preset's classes, (colour, shape) by group, each group from the
+# most to the least frequent. Frequent: the first diagonal of the default
+# enumeration (distinct shapes and colours); common: the next 20 pairs.
+HARD_FREQUENT = (('red', 'square'), ('green', 'circle'), ('blue', 'triangle'),
+                 ('yellow', 'diamond'), ('magenta', 'hexagon'),
+                 ('cyan', 'star'), ('orange', 'cross'),
+                 ('black', 'semicircle'))
+HARD_COMMON = (('green', 'square'), ('blue', 'circle'),
+               ('yellow', 'triangle'), ('magenta', 'diamond'),
+               ('cyan', 'hexagon'), ('orange', 'star'), ('black', 'cross'),
+               ('red', 'semicircle'), ('blue', 'square'),
+               ('yellow', 'circle'), ('magenta', 'triangle'),
+               ('cyan', 'diamond'), ('orange', 'hexagon'), ('black', 'star'),
+               ('red', 'cross'), ('green', 'semicircle'),
+               ('yellow', 'square'), ('magenta', 'circle'),
+               ('cyan', 'triangle'), ('orange', 'diamond'))
+# Rare, from 5 training images down to 1: the look-alikes of every frequent
+# class and of four common ones, interleaved with plain rare classes so that
+# each image count from 5 to 1 has look-alikes.
+HARD_RARE = (('crimson', 'square'), ('black', 'hexagon'),
+             ('jade', 'square'), ('green', 'octagon'), ('red', 'star'),
+             ('green', 'cross'), ('blue', 'trapezoid'), ('blue', 'semicircle'),
+             ('azure', 'circle'), ('yellow', 'kite'), ('magenta', 'square'),
+             ('cyan', 'circle'), ('purple', 'hexagon'), ('orange', 'triangle'),
+             ('lime', 'triangle'), ('cyan', 'spark'), ('black', 'diamond'),
+             ('amber', 'cross'), ('turquoise', 'hexagon'),
+             ('charcoal', 'semicircle'))
+# rare look-alike -> (the class it imitates, what they share)
+HARD_LOOK_ALIKES = {
+    'crimson_square': ('red_square', 'shape'),
+    'green_octagon': ('green_circle', 'colour'),
+    'blue_trapezoid': ('blue_triangle', 'colour'),
+    'yellow_kite': ('yellow_diamond', 'colour'),
+    'purple_hexagon': ('magenta_hexagon', 'shape'),
+    'cyan_spark': ('cyan_star', 'colour'),
+    'amber_cross': ('orange_cross', 'shape'),
+    'charcoal_semicircle': ('black_semicircle', 'shape'),
+    'jade_square': ('green_square', 'shape'),
+    'azure_circle': ('blue_circle', 'shape'),
+    'lime_triangle': ('yellow_triangle', 'shape'),
+    'turquoise_hexagon': ('cyan_hexagon', 'shape'),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoPreset:
+    """A named layout of the demo dataset.
+
+    Args:
+        num_classes (int): Default number of classes.
+        train_images (int): Default number of training images.
+        val_images (int): Default number of validation images.
+        image_size (int): Default image side in pixels.
+        rare_target_range (tuple[int, int]): Training images of the most
+            and the least frequent rare class.
+        common_target_range (tuple[int, int]): The same for common classes.
+        frequent_min_target (int): Training images of the least frequent
+            frequent class; the head class takes half the images.
+        max_classes_per_image (int): Most classes in a training image.
+        max_objects_per_image (int): Most objects in an image.
+        val_classes_per_image (tuple[int, int]): Fewest and most classes in a
+            validation image.
+        classes (tuple, optional): The classes as (colour, shape) pairs,
+            frequent, common and rare groups concatenated; None takes the
+            first ``num_classes`` pairs of the default enumeration, 40% rare
+            and 25% frequent.
+        group_sizes (tuple[int, int, int], optional): (rare, common,
+            frequent) class counts of ``classes``.
+        look_alikes (dict): Rare class name -> (name of the class it
+            imitates, 'shape' or 'colour': what the two share).
+    """
+    num_classes: int
+    train_images: int
+    val_images: int
+    image_size: int
+    rare_target_range: tuple = RARE_TARGET_RANGE
+    common_target_range: tuple = COMMON_TARGET_RANGE
+    frequent_min_target: int = FREQUENT_MIN_TARGET
+    max_classes_per_image: int = MAX_CLASSES_PER_IMAGE
+    max_objects_per_image: int = MAX_OBJECTS_PER_IMAGE
+    val_classes_per_image: tuple = VAL_CLASSES_PER_IMAGE
+    classes: Optional[tuple] = None
+    group_sizes: Optional[tuple] = None
+    look_alikes: dict = dataclasses.field(default_factory=dict)
+
+
+#: The generator's presets by name; 'default' is the demo set.
+PRESETS = dict(
+    default=DemoPreset(
+        num_classes=20, train_images=400, val_images=100, image_size=128),
+    hard=DemoPreset(
+        num_classes=len(HARD_FREQUENT + HARD_COMMON + HARD_RARE),
+        train_images=300,
+        val_images=100,
+        image_size=128,
+        rare_target_range=(5, 1),
+        common_target_range=(60, 13),
+        max_classes_per_image=6,
+        max_objects_per_image=7,
+        val_classes_per_image=(2, 4),
+        classes=HARD_FREQUENT + HARD_COMMON + HARD_RARE,
+        group_sizes=(len(HARD_RARE), len(HARD_COMMON), len(HARD_FREQUENT)),
+        look_alikes=HARD_LOOK_ALIKES),
+)
+
+
+def get_preset(preset):
+    """The :class:`DemoPreset` named ``preset``, with a clear error."""
+    if preset not in PRESETS:
+        raise ValueError(f'unknown preset {preset!r}; the presets are '
+                         f'{sorted(PRESETS)}')
+    return PRESETS[preset]
+
+
+def _classes(num_classes, preset):
+    """(colour, shape) of every class in frequency-rank order (rank 0 is the
+    head class of the training split)."""
+    spec = get_preset(preset)
+    if spec.classes is None:
+        return [(COLOURS[c][0], SHAPES[s][0])
+                for s, c in _class_pairs(num_classes)]
+    if num_classes != len(spec.classes):
+        raise ValueError(
+            f'num_classes must be {len(spec.classes)} for the {preset!r} '
+            f'preset (its classes are fixed), got {num_classes}')
+    return list(spec.classes)
+
+
+def class_names(num_classes=None, preset='default'):
     """Class names of the demo dataset, in category-id order (ids 1..C).
 
     As in LVIS, category ids follow the alphabetical order of the names, so
@@ -200,13 +370,32 @@ def class_names(num_classes=20):
     the seed.
 
     Args:
-        num_classes (int): Number of classes. Defaults to 20.
+        num_classes (int, optional): Number of classes. Defaults to the
+            preset's (20 for 'default', 48 for 'hard').
+        preset (str): A name in :data:`PRESETS`. Defaults to 'default'.
 
     Returns:
         tuple[str]: ``num_classes`` unique lowercase names like 'red_square'.
     """
+    spec = get_preset(preset)
+    if num_classes is None:
+        num_classes = spec.num_classes
     _check_int('num_classes', num_classes, MIN_CLASSES)
-    return tuple(sorted(_pair_name(p) for p in _class_pairs(num_classes)))
+    return tuple(
+        sorted(_class_name(*c) for c in _classes(num_classes, preset)))
+
+
+def look_alikes(preset='hard'):
+    """The look-alike classes of a preset.
+
+    Args:
+        preset (str): A name in :data:`PRESETS`. Defaults to 'hard'.
+
+    Returns:
+        dict[str, tuple[str, str]]: Rare class name -> (name of the class it
+        imitates, 'shape' or 'colour': what the two share).
+    """
+    return dict(get_preset(preset).look_alikes)
 
 
 def _check_int(name, value, minimum):
@@ -217,8 +406,11 @@ def _check_int(name, value, minimum):
         raise ValueError(f'{name} must be >= {minimum}, got {value}')
 
 
-def _group_sizes(num_classes):
+def _group_sizes(num_classes, preset='default'):
     """Number of (rare, common, frequent) classes; each group gets >= 1."""
+    spec = get_preset(preset)
+    if spec.group_sizes is not None:
+        return spec.group_sizes
     num_rare = max(1, int(round(num_classes * RARE_FRACTION)))
     num_freq = max(1, int(round(num_classes * FREQUENT_FRACTION)))
     num_common = num_classes - num_rare - num_freq
@@ -236,37 +428,47 @@ def _geometric(high, low, num):
     return list(np.geomspace(high, low, num))
 
 
-def train_image_targets(num_classes=20, train_images=400):
+def train_image_targets(num_classes=None, train_images=None,
+                        preset='default'):
     """Target number of training images per class, in frequency-rank order.
 
     The head class targets half of the training images; the targets decay
     geometrically within each LVIS group: frequent (half the images down to
-    110), common (90 down to 13) and rare (9 down to 1).
+    110), common (default: 90 down to 13; hard: 60 down to 13) and rare
+    (default: 9 down to 1; hard: 5 down to 1).
 
     Args:
-        num_classes (int): Number of classes.
-        train_images (int): Number of training images.
+        num_classes (int, optional): Number of classes. Defaults to the
+            preset's.
+        train_images (int, optional): Number of training images. Defaults
+            to the preset's.
+        preset (str): A name in :data:`PRESETS`. Defaults to 'default'.
 
     Returns:
         list[int]: Target image count of the class with rank 0, 1, ...
     """
-    num_rare, num_common, num_freq = _group_sizes(num_classes)
+    spec = get_preset(preset)
+    num_classes = spec.num_classes if num_classes is None else num_classes
+    train_images = (
+        spec.train_images if train_images is None else train_images)
+    num_rare, num_common, num_freq = _group_sizes(num_classes, preset)
     head = train_images // 2
     targets = (
-        _geometric(head, min(FREQUENT_MIN_TARGET, head), num_freq) +
-        _geometric(*COMMON_TARGET_RANGE, num_common) +
-        _geometric(*RARE_TARGET_RANGE, num_rare))
+        _geometric(head, min(spec.frequent_min_target, head), num_freq) +
+        _geometric(*spec.common_target_range, num_common) +
+        _geometric(*spec.rare_target_range, num_rare))
     return [max(1, int(round(t))) for t in targets]
 
 
 def _validate(out_dir, seed, num_classes, train_images, val_images,
-              image_size):
+              image_size, preset):
     if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir):
         raise ValueError(f'out_dir must be a non-empty path, got {out_dir!r}')
+    spec = get_preset(preset)
     _check_int('seed', seed, 0)
     _check_int('num_classes', num_classes, MIN_CLASSES)
-    # Raises for too many classes.
-    _class_pairs(num_classes)
+    # Raises for too many classes, or another count than a fixed preset's.
+    _classes(num_classes, preset)
     _check_int('train_images', train_images, 1)
     _check_int('val_images', val_images, 1)
     _check_int('image_size', image_size, MIN_IMAGE_SIZE)
@@ -276,13 +478,13 @@ def _validate(out_dir, seed, num_classes, train_images, val_images,
             f'train_images must be >= {min_train} so that the head classes '
             f'can appear in more than {COMMON_MAX_IMAGES} training images '
             f"(the LVIS 'frequent' group), got {train_images}")
-    slots = sum(train_image_targets(num_classes, train_images))
-    capacity = MAX_CLASSES_PER_IMAGE * train_images
+    slots = sum(train_image_targets(num_classes, train_images, preset))
+    capacity = spec.max_classes_per_image * train_images
     if slots > capacity:
         raise ValueError(
             f'num_classes={num_classes} needs {slots} (image, class) pairs '
             f'but train_images={train_images} hold at most {capacity} '
-            f'({MAX_CLASSES_PER_IMAGE} classes per image); use more '
+            f'({spec.max_classes_per_image} classes per image); use more '
             f'train_images or fewer classes')
     if val_images < num_classes:
         raise ValueError(
@@ -290,7 +492,7 @@ def _validate(out_dir, seed, num_classes, train_images, val_images,
             f'every class appears in validation, got {val_images}')
 
 
-def _assign_train(rng, targets, num_images):
+def _assign_train(rng, targets, num_images, num_freq, max_classes):
     """Choose the classes of every training image.
 
     Classes are processed from the rarest to the most frequent, and each
@@ -306,7 +508,7 @@ def _assign_train(rng, targets, num_images):
     order = sorted(range(len(targets)), key=lambda r: (targets[r], -r))
     for rank in order:
         keys = loads + rng.random(num_images)
-        keys[loads >= MAX_CLASSES_PER_IMAGE] = np.inf
+        keys[loads >= max_classes] = np.inf
         available = int(np.isfinite(keys).sum())
         chosen = np.argsort(keys, kind='stable')[:min(targets[rank],
                                                       available)]
@@ -316,22 +518,22 @@ def _assign_train(rng, targets, num_images):
     # With few classes the targets may not cover every image; an image
     # always needs an object, so give it a frequent class (the ranks before
     # the first common one), which cannot change any group.
-    num_freq = _group_sizes(len(targets))[2]
     for classes in image_classes:
         if not classes:
             classes.append(int(rng.integers(num_freq)))
     return image_classes
 
 
-def _assign_val(rng, num_classes, num_images):
+def _assign_val(rng, num_classes, num_images, classes_per_image):
     """Choose the classes of every validation image, nearly class-balanced.
 
-    Each image takes 1-3 classes among the least used so far, so per-class
-    image counts differ by at most about one.
+    Each image takes ``classes_per_image`` (low, high) classes among the
+    least used so far, so per-class image counts differ by at most about
+    one.
     """
     counts = np.zeros(num_classes, dtype=np.int64)
     image_classes = []
-    low, high = VAL_CLASSES_PER_IMAGE
+    low, high = classes_per_image
     for _ in range(num_images):
         k = min(int(rng.integers(low, high + 1)), num_classes)
         keys = counts + rng.random(num_classes)
@@ -341,7 +543,7 @@ def _assign_val(rng, num_classes, num_images):
     return image_classes
 
 
-def _expand_instances(rng, classes):
+def _expand_instances(rng, classes, max_objects):
     """Turn an image's class list into an object list (ranks), rarest first.
 
     A class occasionally gets a second instance, so ``instance_count`` can
@@ -351,7 +553,7 @@ def _expand_instances(rng, classes):
     """
     objects = list(classes)
     for rank in classes:
-        if (len(objects) < MAX_OBJECTS_PER_IMAGE
+        if (len(objects) < max_objects
                 and rng.random() < EXTRA_INSTANCE_PROB):
             objects.append(rank)
     return sorted(objects, reverse=True)
@@ -364,7 +566,10 @@ def _max_object_frac(num_objects):
         return MAX_OBJECT_FRAC
     if num_objects <= 4:
         return 0.38
-    return 0.32
+    if num_objects <= 5:
+        return 0.32
+    # only the 'hard' preset's images hold more than 5 objects
+    return 0.28
 
 
 def _place(rng, size, boxes, max_frac):
@@ -387,14 +592,14 @@ def _place(rng, size, boxes, max_frac):
     return None
 
 
-def _polygon(shape_idx, box):
+def _polygon(shape, box):
     """Scale a shape template into ``box``; coordinates rounded to 0.01 px.
 
     The rounded coordinates are both drawn and annotated, so the recorded
     polygon is exactly the one that was rasterized.
     """
     x0, y0, w, h = box
-    template = SHAPES[shape_idx][1]
+    template = _SHAPE_TEMPLATE[shape]
     xs = np.round(x0 + template[:, 0] * w, 2)
     ys = np.round(y0 + template[:, 1] * h, 2)
     return [float(v) for xy in zip(xs, ys) for v in xy]
@@ -420,8 +625,8 @@ def polygon_area(polygon):
         abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2)
 
 
-def _render(rng, size, objects, pairs):
-    """Draw the objects of one image.
+def _render(rng, size, objects, classes):
+    """Draw the objects of one image (``classes``: (colour, shape) by rank).
 
     Returns:
         tuple[PIL.Image.Image, list[tuple[int, list[float]]]]: The image and
@@ -440,11 +645,11 @@ def _render(rng, size, objects, pairs):
         box = _place(rng, size, boxes, max_frac)
         if box is None:
             continue
-        shape_idx, colour_idx = pairs[rank]
-        base = np.asarray(COLOURS[colour_idx][1])
+        colour_name, shape = classes[rank]
+        base = np.asarray(_COLOUR_RGB[colour_name])
         jitter = rng.integers(-COLOUR_JITTER, COLOUR_JITTER + 1, size=3)
         colour = tuple(int(c) for c in np.clip(base + jitter, 0, 255))
-        polygon = _polygon(shape_idx, box)
+        polygon = _polygon(shape, box)
         draw.polygon(list(zip(polygon[0::2], polygon[1::2])), fill=colour)
         boxes.append(box)
         drawn.append((rank, polygon))
@@ -457,17 +662,17 @@ def _render(rng, size, objects, pairs):
 
 
 def _generate_split(rng, split, image_classes, first_image_id, first_ann_id,
-                    out_dir, size, pairs, rank_to_id):
+                    out_dir, size, classes, rank_to_id, max_objects):
     """Render one split; return its image and annotation records."""
     img_dir = osp.join(out_dir, SPLITS[split])
     os.makedirs(img_dir, exist_ok=True)
     all_ids = sorted(rank_to_id.values())
     images, annotations = [], []
     ann_id = first_ann_id
-    for offset, classes in enumerate(image_classes):
+    for offset, present_classes in enumerate(image_classes):
         image_id = first_image_id + offset
-        objects = _expand_instances(rng, classes)
-        image, drawn = _render(rng, size, objects, pairs)
+        objects = _expand_instances(rng, present_classes, max_objects)
+        image, drawn = _render(rng, size, objects, classes)
         file_name = f'{image_id:012d}.jpg'
         image.save(
             osp.join(img_dir, file_name), format='JPEG', quality=JPEG_QUALITY)
@@ -515,22 +720,23 @@ def frequency_group(image_count):
     return 'f'
 
 
-def _categories(pairs, rank_to_id, train_annotations):
+def _categories(classes, rank_to_id, train_annotations, look_alike_of):
     """Category records with statistics of the training split."""
     instance_count = Counter(a['category_id'] for a in train_annotations)
     image_count = Counter(
         cat_id for _, cat_id in {(a['image_id'], a['category_id'])
                                  for a in train_annotations})
     categories = []
-    for rank, pair in enumerate(pairs):
+    for rank, (colour, shape) in enumerate(classes):
         cat_id = rank_to_id[rank]
+        name = _class_name(colour, shape)
         if image_count[cat_id] == 0:
             # Cannot happen with the placement order (rarest first); guard
             # anyway because LVIS has no group for a class without images.
-            raise RuntimeError(
-                f'class {_pair_name(pair)} got no training image')
-        name = _pair_name(pair)
-        colour, shape = COLOURS[pair[1]][0], SHAPES[pair[0]][0]
+            raise RuntimeError(f'class {name} got no training image')
+        gloss = f'a filled {colour} {shape} (synthetic demo class'
+        if name in look_alike_of:
+            gloss += f'; looks like {look_alike_of[name][0]}'
         categories.append(
             dict(
                 id=cat_id,
@@ -538,11 +744,27 @@ def _categories(pairs, rank_to_id, train_annotations):
                 synset=f'{name}.n.01',
                 synonyms=[name],
                 # 'def' as in LVIS (a WordNet-style gloss).
-                **{'def': f'a filled {colour} {shape} (synthetic demo class)'},
+                **{'def': gloss + ')'},
                 frequency=frequency_group(image_count[cat_id]),
                 image_count=image_count[cat_id],
                 instance_count=instance_count[cat_id]))
     return sorted(categories, key=lambda c: c['id'])
+
+
+def _check_groups(categories, classes, rank_to_id, group_sizes):
+    """A preset with fixed classes promises each class's group."""
+    num_rare, num_common, _ = group_sizes
+    planned = ['f'] * (len(classes) - num_rare - num_common) + \
+        ['c'] * num_common + ['r'] * num_rare
+    by_id = {c['id']: c for c in categories}
+    for rank, group in enumerate(planned):
+        cat = by_id[rank_to_id[rank]]
+        if cat['frequency'] != group:
+            raise RuntimeError(
+                f"class {cat['name']} was planned {group!r} but has "
+                f"{cat['image_count']} training images (group "
+                f"{cat['frequency']!r}): too few train_images for the "
+                'objects of this preset')
 
 
 def _dump(obj, path):
@@ -553,54 +775,70 @@ def _dump(obj, path):
 
 def generate_lvis_demo(out_dir,
                        seed=0,
-                       num_classes=20,
-                       train_images=400,
-                       val_images=100,
-                       image_size=128,
-                       progress=False):
+                       num_classes=None,
+                       train_images=None,
+                       val_images=None,
+                       image_size=None,
+                       progress=False,
+                       preset='default'):
     """Generate the synthetic long-tailed LVIS v1 style demo dataset.
 
     Args:
         out_dir (str): Root directory (``data_root`` in the configs).
         seed (int): Seed of ``numpy.random.default_rng``. Defaults to 0.
-        num_classes (int): Number of classes, 3..64. Defaults to 20.
-        train_images (int): Number of training images, >= 202 so that the
-            head classes are 'frequent' (> 100 images). Defaults to 400.
-        val_images (int): Number of validation images, >= num_classes.
-            Defaults to 100.
-        image_size (int): Side of the square images in pixels, >= 32.
-            Defaults to 128.
+        num_classes (int, optional): Number of classes, 3..64 for the
+            'default' preset; the 'hard' preset has 48, fixed. Defaults to
+            the preset's (20 for 'default').
+        train_images (int, optional): Number of training images, >= 202 so
+            that the head classes are 'frequent' (> 100 images). Defaults to
+            the preset's (400 for 'default', 300 for 'hard').
+        val_images (int, optional): Number of validation images,
+            >= num_classes. Defaults to the preset's (100).
+        image_size (int, optional): Side of the square images in pixels,
+            >= 32. Defaults to the preset's (128).
         progress (bool): Print one line per split. Defaults to False.
+        preset (str): A name in :data:`PRESETS`: 'default' or 'hard'.
+            Defaults to 'default'.
 
     Returns:
         dict[str, str]: Paths of the annotation files, keys 'train', 'val'.
     """
+    spec = get_preset(preset)
+    if num_classes is None:
+        num_classes = spec.num_classes
+    if train_images is None:
+        train_images = spec.train_images
+    if val_images is None:
+        val_images = spec.val_images
+    if image_size is None:
+        image_size = spec.image_size
     _validate(out_dir, seed, num_classes, train_images, val_images,
-              image_size)
+              image_size, preset)
     out_dir = str(out_dir)
     rng = np.random.default_rng(seed)
-    pairs = _class_pairs(num_classes)
-    names = class_names(num_classes)
+    classes = _classes(num_classes, preset)
+    names = class_names(num_classes, preset)
     rank_to_id = {
-        rank: names.index(_pair_name(pair)) + 1
-        for rank, pair in enumerate(pairs)
+        rank: names.index(_class_name(*c)) + 1
+        for rank, c in enumerate(classes)
     }
+    group_sizes = _group_sizes(num_classes, preset)
     os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
 
     split_classes = dict(
         train=_assign_train(
-            rng, train_image_targets(num_classes, train_images),
-            train_images),
-        val=_assign_val(rng, num_classes, val_images))
+            rng, train_image_targets(num_classes, train_images, preset),
+            train_images, group_sizes[2], spec.max_classes_per_image),
+        val=_assign_val(rng, num_classes, val_images,
+                        spec.val_classes_per_image))
     records = {}
     first_image_id, first_ann_id = 1, 1
     for split in ('train', 'val'):
         start = time.perf_counter()
-        images, annotations = _generate_split(rng, split,
-                                              split_classes[split],
-                                              first_image_id, first_ann_id,
-                                              out_dir, image_size, pairs,
-                                              rank_to_id)
+        images, annotations = _generate_split(
+            rng, split, split_classes[split], first_image_id, first_ann_id,
+            out_dir, image_size, classes, rank_to_id,
+            spec.max_objects_per_image)
         # Ids are unique across both splits, as in LVIS v1.
         first_image_id += len(images)
         first_ann_id += len(annotations)
@@ -611,7 +849,19 @@ def generate_lvis_demo(out_dir,
                   f'({time.perf_counter() - start:.1f}s)')
 
     # Both files carry the training statistics, as real LVIS v1 val does.
-    categories = _categories(pairs, rank_to_id, records['train'][1])
+    categories = _categories(classes, rank_to_id, records['train'][1],
+                             spec.look_alikes)
+    if spec.classes is not None:
+        _check_groups(categories, classes, rank_to_id, group_sizes)
+    generator = dict(
+        seed=seed,
+        num_classes=num_classes,
+        train_images=train_images,
+        val_images=val_images,
+        image_size=image_size)
+    if preset != 'default':
+        # the default set's files stay byte-identical to earlier versions
+        generator['preset'] = preset
     paths = {}
     for split, (images, annotations) in records.items():
         data = dict(
@@ -622,12 +872,7 @@ def generate_lvis_demo(out_dir,
                 year=2017,
                 contributor='lt_mm',
                 date_created='2017-01-01',
-                generator=dict(
-                    seed=seed,
-                    num_classes=num_classes,
-                    train_images=train_images,
-                    val_images=val_images,
-                    image_size=image_size)),
+                generator=generator),
             licenses=[
                 dict(
                     id=1,

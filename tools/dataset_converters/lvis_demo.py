@@ -3,16 +3,20 @@
     python tools/dataset_converters/lvis_demo.py --out data/lvis_demo \\
         --seed 0 --num-classes 20 --train-images 400 --val-images 100 \\
         --image-size 128
+    python tools/dataset_converters/lvis_demo.py --preset hard \\
+        --out data/lvis_demo_hard
 
-The generator is :func:`lt_mm.datasets.lvis_demo.generate_lvis_demo`; the
-same seed gives byte-identical files.
+``--preset hard`` gives 48 classes with rare classes in 1-5 training images
+and rare look-alikes of frequent classes; the sizes not given come from the
+preset. The generator is :func:`lt_mm.datasets.lvis_demo.generate_lvis_demo`;
+the same seed gives byte-identical files.
 """
 import argparse
 import json
 import time
 from collections import Counter
 
-from lt_mm.datasets.lvis_demo import generate_lvis_demo
+from lt_mm.datasets.lvis_demo import PRESETS, generate_lvis_demo
 
 
 def parse_args(args=None):
@@ -21,15 +25,29 @@ def parse_args(args=None):
         'format')
     parser.add_argument(
         '--out', default='data/lvis_demo', help='output root directory')
+    parser.add_argument(
+        '--preset',
+        default='default',
+        choices=sorted(PRESETS),
+        help="'default' (20 classes) or 'hard' (48 classes, rare classes "
+        'in 1-5 images, look-alikes)')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
-        '--num-classes', type=int, default=20, help='number of classes')
+        '--num-classes',
+        type=int,
+        help="number of classes (default: the preset's, 20)")
     parser.add_argument(
-        '--train-images', type=int, default=400, help='training images')
+        '--train-images',
+        type=int,
+        help="training images (default: the preset's, 400 / 300)")
     parser.add_argument(
-        '--val-images', type=int, default=100, help='validation images')
+        '--val-images',
+        type=int,
+        help="validation images (default: the preset's, 100)")
     parser.add_argument(
-        '--image-size', type=int, default=128, help='image side in pixels')
+        '--image-size',
+        type=int,
+        help="image side in pixels (default: the preset's, 128)")
     return parser.parse_args(args)
 
 
@@ -43,7 +61,8 @@ def main(args=None):
         train_images=args.train_images,
         val_images=args.val_images,
         image_size=args.image_size,
-        progress=True)
+        progress=True,
+        preset=args.preset)
     with open(paths['train'], encoding='utf-8') as f:
         categories = json.load(f)['categories']
     groups = Counter(c['frequency'] for c in categories)
