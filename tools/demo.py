@@ -4,13 +4,15 @@
         [--cfg-options key=value ...]
 
 Generates the synthetic LVIS-format demo set in the config's data_root when
-it is missing (lt_mm.datasets.lvis_demo), trains the
+it is missing (lt_mm.datasets.lvis_demo, with the generator arguments of
+the config's ``lvis_demo`` when it has one, e.g. the hard preset), trains the
 config (a file in configs/demo/), evaluates it on the demo val split the LVIS
 way and prints AP, AP50, AP75, APs, APm, APl, APr, APc and APf for bbox and
 segm (bbox only for a detector without masks). Everything runs on a CPU in
 minutes.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 import time
@@ -22,6 +24,7 @@ from lt_mm.engine.runner import (build_runner, configure_checkpoint_loading,
                                  load_tool_config)
 
 DEFAULT_CONFIG = 'configs/demo/seesaw_mask_rcnn.py'
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 METRICS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc', 'APf')
 
 
@@ -55,11 +58,21 @@ def format_table(metrics: dict) -> str:
     return '\n'.join(rows)
 
 
+def default_work_dir(config: str) -> str:
+    """work_dirs/ + the config's path under configs/demo/ (where second
+    stages look for their first stage: configs/demo/hard/x.py ->
+    work_dirs/demo/hard/x); work_dirs/demo/<name> for a config elsewhere."""
+    rel = osp.relpath(osp.abspath(config), CONFIGS)
+    if rel.startswith('demo' + os.sep):
+        return osp.join('work_dirs', osp.splitext(rel)[0])
+    return osp.join('work_dirs', 'demo',
+                    osp.splitext(osp.basename(config))[0])
+
+
 def main():
     args = parse_args()
     start = time.time()
-    name = osp.splitext(osp.basename(args.config))[0]
-    work_dir = args.work_dir or osp.join('work_dirs', 'demo', name)
+    work_dir = args.work_dir or default_work_dir(args.config)
     cfg = load_tool_config(args.config, args.cfg_options, work_dir)
     val_ann = cfg.test_evaluator.ann_file
     if not osp.exists(val_ann):
@@ -67,7 +80,8 @@ def main():
         print(f'[demo] generating the demo dataset in {cfg.data_root}',
               flush=True)
         lvis_demo.generate_lvis_demo(
-            cfg.data_root, num_classes=cfg.num_classes, progress=True)
+            cfg.data_root, progress=True,
+            **cfg.get('lvis_demo', dict(num_classes=cfg.num_classes)))
     first_stage = cfg.get('load_from')
     if first_stage and not osp.exists(first_stage):
         sys.exit(f'[demo] {args.config} is a second stage: it loads '
