@@ -43,7 +43,7 @@ from mmengine.runner import load_checkpoint
 import lt_mm  # noqa: F401
 from lt_mm.engine.hooks.strict_load_hook import load_state_dict_mismatch
 from tests.e2e.test_train_test import demo_options
-from tests.e2e.tooling import ROOT, run
+from tests.e2e.tooling import ROOT
 
 NUM_CLASSES = 20  # the demo set's
 LOSS = 'roi_head.bbox_head.loss_cls.'
@@ -190,13 +190,14 @@ def test_mmdet_eqlv2_checkpoint_keeps_sums_weights_and_classifier(
 
 @pytest.mark.parametrize('method', sorted(OURS))
 def test_test_tool_evaluates_mmdet_checkpoint_without_partial_load(
-        method, checkpoints, demo_data, tmp_path):
+        method, checkpoints, demo_data, preloaded_tools, tmp_path):
     """tools/test.py with our LVIS config (20 classes, 128 px test images,
     2 demo images) and the mmdet checkpoint exits 0 with no --partial-load,
-    and MMEngine's own load reports no difference either."""
+    and MMEngine's own load reports no difference either. (Run by the
+    preloaded tool server, tests/preloaded_tools.py.)"""
     config = OURS[method]
     loss = 'model.roi_head.bbox_head.loss_cls.num_classes'
-    output = run([
+    output = preloaded_tools.run([
         sys.executable, 'tools/test.py', config,
         str(checkpoints[method]), '--work-dir',
         str(tmp_path), '--cfg-options',

@@ -13,7 +13,6 @@ so), the config test on the runtime bases before this hook.
 import glob
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
@@ -28,14 +27,14 @@ from .toy_checkpoint_run import KILLED, build_runner
 HOOK = 'lt_mm.AtomicCheckpointHook'
 
 
-def toy_run(work_dir, *args, expect=0):
-    result = subprocess.run(
+def toy_run(tools, work_dir, *args, expect=0):
+    """``python -m tests.engine.toy_checkpoint_run``, forked by the
+    preloaded tool server (tests/preloaded_tools.py): a process of its own,
+    which a kill ends."""
+    returncode, output = tools.call(
         [sys.executable, '-m', 'tests.engine.toy_checkpoint_run',
-         str(work_dir), '--hook', HOOK, *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, PYTHONPATH=ROOT))
-    output = result.stdout + result.stderr
-    assert result.returncode == expect, output[-3000:]
+         str(work_dir), '--hook', HOOK, *args], timeout=300)
+    assert returncode == expect, output[-3000:]
     return output
 
 
@@ -57,12 +56,13 @@ def assert_every_checkpoint_loads(work_dir):
         load(path)
 
 
-def test_kill_during_checkpoint_write_keeps_the_previous_one(tmp_path):
+def test_kill_during_checkpoint_write_keeps_the_previous_one(
+        preloaded_tools, tmp_path):
     """max_keep_ckpts=1 (the demo configs): killed while writing epoch 2,
     epoch 1 is still there, named by last_checkpoint, and --resume
     continues from it; afterwards only epoch 3 is kept."""
-    toy_run(tmp_path, '--max-keep-ckpts', '1', '--kill-at', 'epoch_2.pth:1',
-            expect=KILLED)
+    toy_run(preloaded_tools, tmp_path, '--max-keep-ckpts', '1', '--kill-at',
+            'epoch_2.pth:1', expect=KILLED)
     path, ckpt = last_checkpoint(tmp_path)
     assert osp.basename(path) == 'epoch_1.pth'
     assert ckpt['meta']['epoch'] == 1
@@ -71,7 +71,8 @@ def test_kill_during_checkpoint_write_keeps_the_previous_one(tmp_path):
     # the killed write's temporary file is still there ...
     assert len(glob.glob(str(tmp_path / '.epoch_2.pth.*'))) == 1
 
-    output = toy_run(tmp_path, '--max-keep-ckpts', '1', '--resume')
+    output = toy_run(preloaded_tools, tmp_path, '--max-keep-ckpts', '1',
+                     '--resume')
     assert 'resumed epoch: 1' in output
     # ... until the resumed run removes it
     assert not glob.glob(str(tmp_path / '.*'))
@@ -82,10 +83,10 @@ def test_kill_during_checkpoint_write_keeps_the_previous_one(tmp_path):
     assert ckpt['meta']['epoch'] == 3
 
 
-def test_kill_during_last_checkpoint_write(tmp_path):
+def test_kill_during_last_checkpoint_write(preloaded_tools, tmp_path):
     """Killed while writing last_checkpoint for epoch 2: it still names a
     complete checkpoint (epoch 1, not yet deleted)."""
-    toy_run(tmp_path, '--max-keep-ckpts', '1', '--kill-at',
+    toy_run(preloaded_tools, tmp_path, '--max-keep-ckpts', '1', '--kill-at',
             'last_checkpoint:2', expect=KILLED)
     path, ckpt = last_checkpoint(tmp_path)
     assert osp.basename(path) == 'epoch_1.pth'
@@ -93,11 +94,11 @@ def test_kill_during_last_checkpoint_write(tmp_path):
     assert_every_checkpoint_loads(tmp_path)
 
 
-def test_kill_during_best_checkpoint_write(tmp_path):
+def test_kill_during_best_checkpoint_write(preloaded_tools, tmp_path):
     """save_best: killed while writing epoch 2's best checkpoint, the best
     checkpoint that the last checkpoint records (epoch 1's) still loads."""
-    toy_run(tmp_path, '--max-keep-ckpts', '1', '--save-best', 'acc',
-            '--kill-at', 'best_acc_epoch_2.pth:1', expect=KILLED)
+    toy_run(preloaded_tools, tmp_path, '--max-keep-ckpts', '1', '--save-best',
+            'acc', '--kill-at', 'best_acc_epoch_2.pth:1', expect=KILLED)
     _, ckpt = last_checkpoint(tmp_path)
     best = ckpt['message_hub']['runtime_info']['best_ckpt']
     assert osp.basename(best) == 'best_acc_epoch_1.pth'

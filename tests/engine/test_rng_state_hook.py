@@ -144,6 +144,14 @@ def train(work_dir,
         load_from=resume_from or load_from,
         default_scope='mmengine')
     runner.train()
+    # Stop the persistent workers now. The runner is freed only by the
+    # garbage collector (its loops point back at it), which finalises the
+    # index queues first, so the stop signal never reaches the workers and
+    # torch waits 5 s (MP_STATUS_CHECK_INTERVAL) for each before it
+    # terminates it: over a minute of a later test's time in the suite.
+    iterator = runner.train_loop.dataloader._iterator
+    if iterator is not None:
+        iterator._shutdown_workers()
     return model.state_dict(), model.losses, probe, runner.seed
 
 

@@ -9,7 +9,9 @@ training). MMEngine 0.10.7 loads them with strict=False
 warns), so before this check a checkpoint of 23 classes was evaluated against
 the 20-class demo config with a random classifier and exit status 0 (all
 four tests fail on the tools before this change: checked on a copy of the
-previous commit).
+previous commit). The tools run through the session's preloaded tool
+server (tests/preloaded_tools.py): a forked process each, without the
+imports.
 """
 import sys
 
@@ -20,7 +22,7 @@ from mmengine.registry import DefaultScope
 
 import lt_mm  # noqa: F401
 from tests.e2e.test_train_test import demo_options
-from tests.e2e.tooling import ROOT, run, run_failing
+from tests.e2e.tooling import ROOT
 
 BASELINE = 'configs/demo/mask_rcnn.py'
 BAGS = 'configs/demo/bags_mask_rcnn.py'
@@ -70,8 +72,8 @@ def tool(name, config, data, *args, options=()):
 
 
 def test_test_tool_refuses_another_class_count(checkpoints, demo_data,
-                                               tmp_path):
-    output = run_failing(
+                                               preloaded_tools, tmp_path):
+    output = preloaded_tools.run_failing(
         tool('test', BASELINE, demo_data, checkpoints['other'],
              '--work-dir', tmp_path))
     assert f'checkpoint {checkpoints["other"]} does not fit the model' in \
@@ -81,18 +83,23 @@ def test_test_tool_refuses_another_class_count(checkpoints, demo_data,
     assert 'lvis/' not in output  # nothing was evaluated
 
 
-def test_partial_load_evaluates_what_fits(checkpoints, demo_data, tmp_path):
-    output = run(
+def test_partial_load_evaluates_what_fits(checkpoints, demo_data,
+                                          preloaded_tools, tmp_path):
+    # two images, 20 detections each: pasting the random model's 300 masks
+    # an image would take most of the run
+    output = preloaded_tools.run(
         tool('test', BASELINE, demo_data, checkpoints['other'],
              '--work-dir', tmp_path, '--partial-load',
-             options=['test_dataloader.dataset.indices=4']))
+             options=['test_dataloader.dataset.indices=2',
+                      'model.test_cfg.rcnn.max_per_img=20']))
     # MMEngine's warning lists what was left out; the metric still runs
     assert 'size mismatch for roi_head.bbox_head.fc_cls.weight' in output
     assert 'lvis/segm_AP:' in output
 
 
-def test_resume_refuses_another_model(checkpoints, demo_data, tmp_path):
-    output = run_failing(
+def test_resume_refuses_another_model(checkpoints, demo_data,
+                                      preloaded_tools, tmp_path):
+    output = preloaded_tools.run_failing(
         tool('train', BASELINE, demo_data, '--work-dir', tmp_path,
              '--resume', checkpoints['other'],
              options=['train_cfg.max_epochs=1']))
@@ -103,12 +110,12 @@ def test_resume_refuses_another_model(checkpoints, demo_data, tmp_path):
 
 
 def test_decoupled_stage_loads_its_first_stage_and_nothing_else(
-        checkpoints, demo_data, tmp_path):
+        checkpoints, demo_data, preloaded_tools, tmp_path):
     """BAGS (configs/demo/bags_mask_rcnn.py) replaces the classifier and
     adds group buffers: its partial_load_keys. A first stage of another
     class count still fails, on the box regressor and the mask head."""
     options = [f'load_from={checkpoints["fits"]}', 'train_cfg.max_epochs=0']
-    output = run(
+    output = preloaded_tools.run(
         tool('train', BAGS, demo_data, '--work-dir', tmp_path / 'fits',
              options=options))
     assert 'Load checkpoint from' in output
@@ -123,7 +130,7 @@ def test_decoupled_stage_loads_its_first_stage_and_nothing_else(
         'in current model is torch.Size([26, 256])' in output
 
     options[0] = f'load_from={checkpoints["other"]}'
-    output = run_failing(
+    output = preloaded_tools.run_failing(
         tool('train', BAGS, demo_data, '--work-dir', tmp_path / 'other',
              options=options))
     refused = output[output.index('does not fit the model'):]
