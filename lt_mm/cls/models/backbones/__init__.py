@@ -1,3 +1,5 @@
+from .multi_expert_cifar_resnet import MultiExpertCIFARResNet
+from .multi_expert_resnext import MultiExpertResNeXt
 from .resnet32 import ResNet32
 
-__all__ = ['ResNet32']
+__all__ = ['MultiExpertCIFARResNet', 'MultiExpertResNeXt', 'ResNet32']

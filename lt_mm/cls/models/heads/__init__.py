@@ -2,10 +2,12 @@ from .cosine_cls_head import CosineClsHead
 from .group_softmax_cls_head import GroupSoftmaxClsHead
 from .logit_adjusted_cls_head import LogitAdjustedClsHead
 from .lws_cls_head import LWSClsHead
+from .multi_expert_cls_head import MultiExpertClsHead
 from .ncm_cls_head import NCMClsHead
 from .tau_norm_cls_head import TauNormClsHead
 
 __all__ = [
-    'CosineClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead', 'NCMClsHead',
+    'CosineClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead',
+    'MultiExpertClsHead', 'NCMClsHead',
     'TauNormClsHead'
 ]

@@ -6,6 +6,7 @@ from .group_softmax_loss import ClsGroupSoftmaxLoss
 from .label_aware_smoothing_loss import LabelAwareSmoothingLoss
 from .ldam_loss import LDAMLoss
 from .logit_adjustment_loss import LogitAdjustmentLoss
+from .multi_expert_loss import MultiExpertLoss
 from .seesaw_loss import ClsSeesawLoss
 from .softmax_eql_loss import SoftmaxEQLLoss
 from .softmax_focal_loss import SoftmaxFocalLoss
@@ -14,6 +15,6 @@ from .weighted_softmax_loss import WeightedSoftmaxLoss
 __all__ = [
     'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClsEquilibriumLoss',
     'ClsGroupSoftmaxLoss', 'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
-    'LogitAdjustmentLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
+    'LogitAdjustmentLoss', 'MultiExpertLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
     'WeightedSoftmaxLoss'
 ]
