@@ -19,6 +19,14 @@ CONFIGS = {
                        'tau_norm', 'weighted_softmax')
     },
     'configs/digits_lt/ce.py': (10, (1, 8, 8)),
+    **{
+        f'configs/places_lt/resnet152_{method}.py': (365, (3, 64, 64))
+        for method in ('ce', 'crt', 'balanced_softmax')
+    },
+    **{
+        f'configs/inat2018/resnet50_{method}.py': (8142, (3, 64, 64))
+        for method in ('ce', 'crt', 'balanced_softmax')
+    },
 }
 
 
@@ -104,3 +112,74 @@ def test_imagenet_lt_second_stages_start_from_the_ce_checkpoint():
     drw = [h for h in load('ldam_drw').custom_hooks
            if h.type == 'lt_mm.DRWHook']
     assert drw == [dict(type='lt_mm.DRWHook', start_epoch=72, beta=0.9999)]
+
+
+def load(path):
+    return Config.fromfile(osp.join(ROOT, path))
+
+
+def test_places_lt_recipe_is_oltr_stage_1_and_decoupling_second_stages():
+    """OLTR config/Places_LT/stage_1.py (batch 128, 30 epochs, step 10 x0.1,
+    classifier lr 0.1, feature lr 0.001, weight decay 5e-4) on an
+    ImageNet-pretrained ResNet-152; cRT from classifier-balancing
+    config/Places_LT/cls_crt.yaml, Balanced Softmax from
+    BalancedMetaSoftmax-Classification
+    config/Places_LT/decouple_balanced_softmax.yaml."""
+    ce = load('configs/places_lt/resnet152_ce.py')
+    assert ce.model.backbone.depth == 152
+    assert ce.model.backbone.init_cfg.type == 'Pretrained'
+    assert ce.model.backbone.init_cfg.checkpoint.endswith(
+        'resnet152_8xb32_in1k_20210901-4d7582fa.pth')
+    assert ce.train_dataloader.dataset.type == 'lt_mm.PlacesLT'
+    assert ce.train_dataloader.dataset.data_root == 'data/places365'
+    assert ce.val_dataloader.dataset.split == 'val'
+    assert ce.test_dataloader.dataset.split == 'test'
+    assert ce.train_dataloader.batch_size == 128
+    assert ce.optim_wrapper.optimizer == dict(
+        type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4)
+    assert ce.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult * \
+        ce.optim_wrapper.optimizer.lr == pytest.approx(0.001)
+    assert ce.param_scheduler == [
+        dict(type='StepLR', by_epoch=True, step_size=10, gamma=0.1)]
+    assert ce.train_cfg.max_epochs == 30
+    for name, lr, sampler in (('crt', 0.1, 'lt_mm.ClassAwareSampler'),
+                              ('balanced_softmax', 0.02, 'DefaultSampler')):
+        cfg = load(f'configs/places_lt/resnet152_{name}.py')
+        assert cfg.load_from == 'work_dirs/resnet152_ce/epoch_30.pth'
+        assert cfg.train_dataloader.batch_size == 256
+        assert cfg.train_dataloader.sampler.type == sampler
+        assert cfg.optim_wrapper.optimizer.lr == lr
+        assert cfg.optim_wrapper.optimizer.weight_decay == 5e-4
+        assert cfg.optim_wrapper.paramwise_cfg == dict(trainable=['head'])
+        assert cfg.train_cfg.max_epochs == 10
+        assert cfg.param_scheduler[0].T_max == 10
+        assert cfg.default_hooks.frozen_modules.mode == 'train'
+    assert load('configs/places_lt/resnet152_balanced_softmax.py'
+                ).model.head.loss.type == 'lt_mm.BalancedSoftmaxLoss'
+
+
+def test_inat2018_recipe_is_the_decoupling_code():
+    """classifier-balancing config/iNaturalist18/feat_unifrom.yaml (ResNet-50
+    from scratch, batch 512, lr 0.2, weight decay 1e-4, cosine, 90 epochs)
+    and cls_crt.yaml (30 epochs, class-aware sampler 4)."""
+    ce = load('configs/inat2018/resnet50_ce.py')
+    assert ce.model.backbone.depth == 50
+    assert 'init_cfg' not in ce.model.backbone
+    assert ce.train_dataloader.dataset.type == 'lt_mm.INaturalist2018'
+    assert ce.train_dataloader.batch_size == 512
+    assert ce.data_preprocessor.mean == pytest.approx(
+        [255 * m for m in (0.466, 0.471, 0.380)])
+    assert ce.data_preprocessor.std == pytest.approx(
+        [255 * s for s in (0.195, 0.194, 0.192)])
+    assert ce.optim_wrapper.optimizer == dict(
+        type='SGD', lr=0.2, momentum=0.9, weight_decay=1e-4)
+    assert ce.param_scheduler == [dict(
+        type='CosineAnnealingLR', by_epoch=True, T_max=90, eta_min=0)]
+    assert ce.train_cfg.max_epochs == 90
+    crt = load('configs/inat2018/resnet50_crt.py')
+    assert crt.load_from == 'work_dirs/resnet50_ce/epoch_90.pth'
+    assert crt.train_dataloader.sampler == dict(
+        type='lt_mm.ClassAwareSampler', num_samples_cls=4)
+    assert crt.train_cfg.max_epochs == 30
+    assert crt.param_scheduler[0].T_max == 30
+    assert crt.optim_wrapper.optimizer.lr == 0.2
