@@ -10,7 +10,6 @@ classes), long-tailed labels (n_j ~ 500 * 0.01^(j / (C - 1))), hard labels
 and mixup targets (two classes per sample). Runs on CUDA when present.
 """
 import argparse
-import time
 
 import torch
 import torch.nn.functional as F
@@ -20,6 +19,7 @@ from mmpretrain.registry import MODELS
 
 import lt_mm  # noqa: F401  registers the components
 from lt_mm.core import ClassStatistics
+from timing import median_backward_times
 
 LOSSES = {
     'SoftmaxFocalLoss': dict(type='lt_mm.SoftmaxFocalLoss'),
@@ -54,31 +54,15 @@ def batch(n, c, device, seed=0):
     return logits.to(device), labels.to(device), mixed.to(device), stats
 
 
-def _once(fn, logits, target, device):
-    x = logits.clone().requires_grad_()
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn(x, target, avg_factor=len(x)).backward()
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
 def time_pair(fn, ref, logits, target, ref_target, repeats, device,
               ref_logits=None):
     """Median seconds of forward + backward of ``fn`` and of ``ref``, timed
     alternately so that both see the same machine load."""
-    ref_logits = logits if ref_logits is None else ref_logits
-    times, ref_times = [], []
-    for i in range(repeats + 5):
-        t = _once(fn, logits, target, device)
-        t_ref = _once(ref, ref_logits, ref_target, device)
-        if i >= 5:  # warm-up
-            times.append(t)
-            ref_times.append(t_ref)
-    return (sorted(times)[len(times) // 2],
-            sorted(ref_times)[len(ref_times) // 2])
+    return median_backward_times(
+        [lambda x: fn(x, target, avg_factor=len(x)),
+         lambda x: ref(x, ref_target, avg_factor=len(x))],
+        [logits, logits if ref_logits is None else ref_logits], repeats,
+        device)
 
 
 def build(cfg, c, stats, device):

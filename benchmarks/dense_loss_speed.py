@@ -26,13 +26,14 @@ work of each loss on a shared machine where the benchmark waits for cores.
 """
 import argparse
 import math
-import time
 
 import torch
 from mmdet.models.losses import FocalLoss
 from mmdet.models.losses import focal_loss as mmdet_focal
 
 from lt_mm.det import EqualizedFocalLoss
+from timing import (add_clock_argument, clock_of, describe,
+                    median_backward_times)
 
 
 def dense_level(num_anchors, num_classes, num_pos, device, seed=0):
@@ -77,27 +78,6 @@ def mmdet_path(loss, inputs):
     return 'python ' + '+'.join(taken) + ' (one-hot targets)'
 
 
-def time_losses(fns, inputs, repeats, device, clock, warmup=2):
-    """Median seconds of forward + backward of each of ``fns``, timed
-    round-robin so that the machine's drift (shared CPUs, memory reclaim)
-    falls on every function alike."""
-    logits, labels, weights, avg_factor = inputs
-    times = [[] for _ in fns]
-    for i in range(repeats + warmup):
-        for fn, fn_times in zip(fns, times):
-            x = logits.clone().requires_grad_()
-            if device == 'cuda':
-                torch.cuda.synchronize()
-            start = clock()
-            fn(x, labels, weights, avg_factor=avg_factor).backward()
-            if device == 'cuda':
-                torch.cuda.synchronize()
-            if i >= warmup:
-                fn_times.append(clock() - start)
-            del x
-    return [sorted(t)[len(t) // 2] for t in times]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--level', type=int, default=3, choices=range(3, 8),
@@ -110,13 +90,10 @@ def main():
     parser.add_argument('--positives', type=int, default=200)
     parser.add_argument('--classes', type=int, default=1203)
     parser.add_argument('--repeats', type=int, default=10)
-    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
-                        help="cpu: the process's CPU time (CPU only)")
+    add_clock_argument(parser)
     args = parser.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if args.clock == 'cpu' and device == 'cuda':
-        parser.error('--clock cpu times CPU runs only')
-    clock = time.process_time if args.clock == 'cpu' else time.perf_counter
+    clock = clock_of(args, device, parser)
     stride = 2**args.level
     h, w = (math.ceil(s / stride) for s in args.size)
     n, c = args.images * h * w * args.anchors, args.classes
@@ -134,17 +111,17 @@ def main():
     path = mmdet_path(ref, inputs)
     with torch.no_grad():
         expected = ref(logits, labels, weights, avg_factor=avg_factor)
-    where = device if device == 'cuda' else \
-        f'cpu ({torch.backends.cpu.get_cpu_capability()}, ' \
-        f'{torch.get_num_threads()} threads)'
     print(f'P{args.level} of {args.images} images {args.size[0]} x '
           f'{args.size[1]}: {args.images} x {h} x {w} x {args.anchors} = '
           f'{n} anchors x {c} classes, {num_pos} '
-          f'positives, on {where}; forward + backward, median '
+          f'positives, on {describe(device)}; forward + backward, median '
           f'{args.clock} time of {args.repeats}, timed in turn')
     print(f'mmdet FocalLoss path: {path}; at step 0 EFL {step0.item():.6f}, '
           f'mmdet {expected.item():.6f}')
-    t, t_ref = time_losses([efl, ref], inputs, args.repeats, device, clock)
+    t, t_ref = median_backward_times(
+        [lambda x, fn=fn: fn(x, labels, weights, avg_factor=avg_factor)
+         for fn in (efl, ref)], [logits] * 2, args.repeats, device, clock,
+        warmup=2)
     print(f'{"loss":<22}{"ms":>10}')
     print(f'{"EqualizedFocalLoss":<22}{t * 1e3:10.1f}   (statistics '
           f'updated every step, {efl.pos_grad.gt(0).sum().item()} classes '

@@ -14,7 +14,6 @@ loss closest to it. The dense heads' Equalized Focal Loss has its own
 benchmark, ``benchmarks/dense_loss_speed.py``.
 """
 import argparse
-import time
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +24,8 @@ from lt_mm.core import ClassStatistics
 from lt_mm.det import (AdaptiveClassSuppressionLoss, EqualizationLoss,
                        EqualizationLossV2, FederatedLoss, GroupSoftmaxLoss,
                        SeesawLoss)
+from timing import (add_clock_argument, clock_of, describe,
+                    median_backward_times)
 
 
 def lvis_step(num_rois, num_classes, extra_channels, device, seed=0):
@@ -38,38 +39,15 @@ def lvis_step(num_rois, num_classes, extra_channels, device, seed=0):
     return logits.to(device), labels.to(device)
 
 
-def time_losses(fns, inputs, repeats, device, clock=time.perf_counter):
-    """Median seconds of forward + backward of each of ``fns`` on its
-    ``(logits, labels)``, timed round-robin so that the machine's drift
-    (shared CPUs, memory reclaim) falls on every function alike."""
-    times = [[] for _ in fns]
-    for i in range(repeats + 5):
-        for fn, (logits, labels), fn_times in zip(fns, inputs, times):
-            x = logits.clone().requires_grad_()
-            if device == 'cuda':
-                torch.cuda.synchronize()
-            start = clock()
-            out = fn(x, labels)
-            (sum(out.values()) if isinstance(out, dict) else out).backward()
-            if device == 'cuda':
-                torch.cuda.synchronize()
-            if i >= 5:  # warm-up
-                fn_times.append(clock() - start)
-    return [sorted(t)[len(t) // 2] for t in times]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rois', type=int, default=1024)
     parser.add_argument('--classes', type=int, default=1203)
     parser.add_argument('--repeats', type=int, default=50)
-    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
-                        help="cpu: the process's CPU time (CPU only)")
+    add_clock_argument(parser)
     args = parser.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if args.clock == 'cpu' and device == 'cuda':
-        parser.error('--clock cpu times CPU runs only')
-    clock = time.process_time if args.clock == 'cpu' else time.perf_counter
+    clock = clock_of(args, device, parser)
     n, c = args.rois, args.classes
 
     def ce(x, y):
@@ -99,11 +77,7 @@ def main():
         ('FederatedLoss', fed, 0, 'mmdet sigmoid CE *',
          CrossEntropyLoss(use_sigmoid=True)),
     ]
-    # CPU timings depend on the vector ISA ATen dispatches to (AVX2 / AVX-512)
-    where = device if device == 'cuda' else \
-        f'cpu ({torch.backends.cpu.get_cpu_capability()}, ' \
-        f'{torch.get_num_threads()} threads)'
-    print(f'{n} RoIs x {c} classes on {where}; forward + backward, median '
+    print(f'{n} RoIs x {c} classes on {describe(device)}; forward + backward, median '
           f'{args.clock} time of each, each loss timed in turn with softmax '
           'CE over C + 1 logits')
     print(f'{"loss":<14}{"ms":>8}{"CE ms":>8}{"/ CE":>8}   {"reference":<20}'
@@ -112,8 +86,11 @@ def main():
     for name, loss, extra, ref_name, ref in cases:
         inputs = lvis_step(n, c, extra, device)
         fns = [ce, loss.to(device)] + ([ref.to(device)] if ref else [])
-        t_ce, t, *t_ref = time_losses(fns, [ce_inputs] + [inputs] * 2,
-                                      args.repeats, device, clock)
+        calls = [lambda x, fn=fn, y=y: fn(x, y)
+                 for fn, (_, y) in zip(fns, [ce_inputs] + [inputs] * 2)]
+        t_ce, t, *t_ref = median_backward_times(
+            calls, [ce_inputs[0]] + [inputs[0]] * 2, args.repeats, device,
+            clock)
         row = f'{name:<14}{t * 1e3:8.2f}{t_ce * 1e3:8.2f}{t / t_ce:8.2f}'
         if ref is not None:
             row += f'   {ref_name:<20}{t_ref[0] * 1e3:8.2f}' \

@@ -32,6 +32,10 @@ SCALED = {
         'model.roi_head.bbox_head.loss_cls.bins[1]': (50, 35),
         'model.roi_head.bbox_head.loss_cls.bins[2]': (150, 100),
     },
+    # the classes present in a batch plus 3% of the absent ones
+    'federated_mask_rcnn.py': {
+        'model.roi_head.bbox_head.loss_cls.num_sample_cats': (11, 22),
+    },
     'simcal_mask_rcnn.py': {
         'model.roi_head.instance_threshold': (120, 100),
         'train_dataloader.sampler.episodes_per_epoch': (25, 19),
@@ -76,22 +80,31 @@ def resolved(path):
     return flatten(loaded(path))
 
 
+# the base configs (the one-stage detector has its own) and their methods
+BASES = ('mask_rcnn.py', 'atss.py')
+
+
+def base_of(name):
+    return 'atss.py' if name.endswith('atss.py') else 'mask_rcnn.py'
+
+
 def hard_configs():
     return sorted(f for f in os.listdir(HARD) if f.endswith('.py'))
 
 
 def test_every_hard_config_has_a_demo_counterpart():
-    assert 'mask_rcnn.py' in hard_configs()
+    assert set(BASES) <= set(hard_configs())
     for name in hard_configs():
         assert osp.isfile(osp.join(DEMO, name)), name
 
 
-def test_hard_base_is_the_demo_base_on_the_hard_set():
-    demo = resolved(osp.join(DEMO, 'mask_rcnn.py'))
-    hard = resolved(osp.join(HARD, 'mask_rcnn.py'))
+@pytest.mark.parametrize('base', BASES)
+def test_hard_base_is_the_demo_base_on_the_hard_set(base):
+    demo = resolved(osp.join(DEMO, base))
+    hard = resolved(osp.join(HARD, base))
     assert hard['num_classes'] == 48
-    assert hard['model.roi_head.bbox_head.num_classes'] == 48
-    assert hard['model.roi_head.mask_head.num_classes'] == 48
+    heads = [k for k in hard if k.endswith('head.num_classes')]
+    assert heads and all(hard[k] == 48 for k in heads)
     assert hard['lvis_demo.preset'] == 'hard'
     root = 'data/lvis_demo_hard/'
     for key in ('train_dataloader.dataset.data_root',
@@ -111,16 +124,21 @@ def test_hard_base_is_the_demo_base_on_the_hard_set():
         ('model.', 'train_pipeline', 'test_pipeline', 'optim_wrapper'))]
     assert same and all(
         hard[k] == demo[k] for k in same if not k.endswith('num_classes'))
+    if base == 'atss.py':
+        # the one-stage schedule is the demo's
+        same = [k for k in demo if k.startswith(('param_scheduler', 'max'))]
+        assert same and all(hard[k] == demo[k] for k in same)
     epochs = hard['max_epochs']
     assert hard['train_cfg.max_epochs'] == epochs
     assert hard['default_hooks.checkpoint.interval'] == epochs
 
 
 @pytest.mark.parametrize(
-    'name', [n for n in hard_configs() if n != 'mask_rcnn.py'])
+    'name', [n for n in hard_configs() if n not in BASES])
 def test_hard_method_config_is_the_hard_base_plus_the_demo_change(name):
-    demo_base = resolved(osp.join(DEMO, 'mask_rcnn.py'))
-    hard_base = resolved(osp.join(HARD, 'mask_rcnn.py'))
+    base = base_of(name)
+    demo_base = resolved(osp.join(DEMO, base))
+    hard_base = resolved(osp.join(HARD, base))
     demo = resolved(osp.join(DEMO, name))
     hard = resolved(osp.join(HARD, name))
     scaled = SCALED.get(name, {})
@@ -134,7 +152,7 @@ def test_hard_method_config_is_the_hard_base_plus_the_demo_change(name):
 
     # lists the method replaces: their items are the method's, whatever the
     # base has
-    base_lists = lists(loaded(osp.join(DEMO, 'mask_rcnn.py')))
+    base_lists = lists(loaded(osp.join(DEMO, base)))
     method_lists = lists(loaded(osp.join(DEMO, name)))
     replaced = tuple(path + '[' for path, value in method_lists.items()
                      if base_lists.get(path) != value)
