@@ -66,6 +66,7 @@ ARXIV = {
     'SoftmaxFocalLoss': '1708.02002',
     'RepeatFactorSampler': '1908.03195',
     'NorCalCalibration': '2107.02170',
+    'RIDELoss': '2010.01809',
 }
 
 

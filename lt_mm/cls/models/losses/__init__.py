@@ -7,6 +7,7 @@ from .label_aware_smoothing_loss import LabelAwareSmoothingLoss
 from .ldam_loss import LDAMLoss
 from .logit_adjustment_loss import LogitAdjustmentLoss
 from .multi_expert_loss import MultiExpertLoss
+from .ride_loss import RIDELoss
 from .seesaw_loss import ClsSeesawLoss
 from .softmax_eql_loss import SoftmaxEQLLoss
 from .softmax_focal_loss import SoftmaxFocalLoss
@@ -15,6 +16,6 @@ from .weighted_softmax_loss import WeightedSoftmaxLoss
 __all__ = [
     'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClsEquilibriumLoss',
     'ClsGroupSoftmaxLoss', 'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
-    'LogitAdjustmentLoss', 'MultiExpertLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
+    'LogitAdjustmentLoss', 'MultiExpertLoss', 'RIDELoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
     'WeightedSoftmaxLoss'
 ]

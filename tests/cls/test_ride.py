@@ -1,0 +1,217 @@
+"""RIDE loss (Wang et al., ICLR 2021) against hand computations of the
+authors' RIDELoss (frank-xwang/RIDE-LongTailRecognition, model/loss.py
+L124-L247)."""
+import math
+from types import SimpleNamespace
+
+import pytest
+import torch
+import torch.nn as nn
+
+from lt_mm.core import ClassStatistics
+from lt_mm.core.losses.ride import ride_diversity, ride_diversity_temperatures
+from lt_mm.registry import HOOKS, MODELS
+
+
+def softmax(z, t=None):
+    t = t or [1.0] * len(z)
+    e = [math.exp(a / b) for a, b in zip(z, t)]
+    return [x / sum(e) for x in e]
+
+
+def kl(q, p):
+    return sum(a * math.log(a / b) for a, b in zip(q, p))
+
+
+def stats(counts):
+    labels = [[c] for c, n in enumerate(counts) for _ in range(n)]
+    return ClassStatistics.from_labels(labels, len(counts))
+
+
+def test_diversity_temperatures_by_hand():
+    """model/loss.py L162-L168: v_j = C pi_j r + 1 - r, T_j = T_0 v_j / max v.
+    Counts (3, 1), r = 0.05: v = (1.025, 0.975), T = (1, 0.975 / 1.025)."""
+    t = ride_diversity_temperatures([3, 1], 1.0, 0.05)
+    torch.testing.assert_close(
+        t, torch.tensor([1.0, 0.975 / 1.025], dtype=torch.float64))
+    torch.testing.assert_close(
+        ride_diversity_temperatures([3, 1], 2.0, 0.05), 2 * t)
+    with pytest.raises(ValueError, match='too large'):
+        ride_diversity_temperatures([0, 10], 1.0, 1.5)
+
+
+def test_diversity_kl_by_hand():
+    """model/loss.py L240-L245: T_bar^2 * KL(softmax(z / T) || softmax(z_k /
+    T)), batchmean, z the experts' mean logits. Two experts z_1 = (2, 0),
+    z_2 = (0, 0), z = (1, 0): q = (0.7311, 0.2689), p_1 = (0.8808, 0.1192),
+    KL(q || p_1) = 0.08261, KL(q || p_2) = 0.11094."""
+    z1, z2 = torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 0.0]])
+    mean = (z1 + z2) / 2
+    torch.testing.assert_close(ride_diversity(z1, mean, 1.0),
+                               torch.tensor([0.0826077]))
+    torch.testing.assert_close(ride_diversity(z2, mean, 1.0),
+                               torch.tensor([0.1109441]))
+    # per-class temperatures T = (1, 0.9512): the T_bar^2 = 0.9518 factor
+    t = ride_diversity_temperatures([3, 1])
+    expected = [
+        ((1 + 0.975 / 1.025) / 2)**2 *
+        kl(softmax([1, 0], t.tolist()), softmax(z, t.tolist()))
+        for z in ([2, 0], [0, 0])
+    ]
+    torch.testing.assert_close(ride_diversity(z1, mean, t),
+                               torch.tensor([expected[0]]))
+    torch.testing.assert_close(ride_diversity(z2, mean, t),
+                               torch.tensor([expected[1]]))
+    assert expected == pytest.approx([0.0786272, 0.1055982], abs=1e-6)
+
+
+def hand_ride_loss(experts, labels, counts, factor, reweighted):
+    """The authors' RIDELoss.forward in scalars: for each expert LDAM
+    (margins 0.5 (n_min / n_j)^(1/4), s = 30) averaged by the class weights,
+    plus factor * T_bar^2 * KL batchmean."""
+    m = [0.5 * (min(counts) / n)**0.25 for n in counts]
+    if reweighted:
+        w = [(1 - 0.9999) / (1 - 0.9999**n) for n in counts]
+        v = [len(counts) * n / sum(counts) * 0.05 + 0.95 for n in counts]
+        t = [x / max(v) for x in v]
+    else:
+        w, t = [1.0] * len(counts), [1.0] * len(counts)
+    t_bar = sum(t) / len(t)
+    n = len(labels)
+    mean = [[sum(e[i][j] for e in experts) / len(experts)
+             for j in range(len(counts))] for i in range(n)]
+    base = div = 0.0
+    for e in experts:
+        num = den = 0.0
+        for i, y in enumerate(labels):
+            z = list(e[i])
+            z[y] -= 30 * m[y]
+            num += w[y] * -math.log(softmax(z)[y])
+            den += w[y]
+        base += num / den
+        div += t_bar**2 * sum(
+            kl(softmax(mean[i], t), softmax(e[i], t)) for i in range(n)) / n
+    return base, factor * div
+
+
+@pytest.mark.parametrize('reweighted', [False, True])
+def test_ride_loss_by_hand(reweighted):
+    """model/loss.py L216-L247 with reweight_epoch passed (weights and
+    temperatures on) and not."""
+    counts = [3, 1]
+    experts = [[[2.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.5, -1.0]],
+               [[-1.0, 1.5], [0.2, 0.3]]]
+    labels = [0, 1]
+    loss = MODELS.build(dict(type='lt_mm.RIDELoss', num_classes=2))
+    loss.set_class_statistics(stats(counts))
+    loss.set_deferred_reweighting(0.9999 if reweighted else None)
+    out = loss([torch.tensor(e) for e in experts], torch.tensor(labels))
+    base, div = hand_ride_loss(experts, labels, counts, -0.45, reweighted)
+    assert out['loss_ride_base'].item() == pytest.approx(base, rel=1e-5)
+    assert out['loss_ride_diversity'].item() == pytest.approx(div, rel=1e-5)
+    assert div < 0
+
+
+def test_ride_loss_gradcheck():
+    """The ensemble target is detached (model/loss.py L241-L243); its
+    gradient through the sum over experts vanishes anyway, since
+    sum_k (log q - log p_k) is constant over the classes when q is the
+    softmax of the mean logits, so the full function's numeric gradient
+    agrees."""
+    counts = [5, 2, 1]
+    loss = MODELS.build(
+        dict(type='lt_mm.RIDELoss', num_classes=3, scale=3.0))
+    loss.set_class_statistics(stats(counts))
+    gen = torch.Generator().manual_seed(0)
+    logits = [
+        torch.randn(3, 3, generator=gen, dtype=torch.float64,
+                    requires_grad=True) for _ in range(2)
+    ]
+    labels = torch.tensor([0, 1, 2])
+    for beta in (None, 0.9999):
+        loss.set_deferred_reweighting(beta)
+        assert torch.autograd.gradcheck(
+            lambda *z: sum(loss(list(z), labels).values()), logits)
+    t = ride_diversity_temperatures(counts)
+    mean = torch.stack(logits).mean(0).detach()
+    assert torch.autograd.gradcheck(
+        lambda z: ride_diversity(z, mean, t), logits[:1])
+
+
+def test_reweighting_and_temperatures_switch_at_the_drw_epoch():
+    """RIDE's CIFAR config: reweight_epoch 160 with the trainer's 1-indexed
+    epochs and ``epoch > reweight_epoch`` (model/loss.py L190-L199,
+    base/base_trainer.py L75): 0-indexed epoch 160 is the first re-weighted
+    one, DRWHook(start_epoch=160)."""
+    loss = MODELS.build(dict(type='lt_mm.RIDELoss', num_classes=2))
+    loss.set_class_statistics(stats([3, 1]))
+    model = nn.Module()
+    model.loss = loss
+    hook = HOOKS.build(dict(type='lt_mm.DRWHook', start_epoch=160))
+    experts = [[[2.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.5, -1.0]]]
+    logits = [torch.tensor(e) for e in experts]
+    labels = torch.tensor([0, 1])
+    runner = SimpleNamespace(
+        model=model, epoch=159, logger=SimpleNamespace(info=print))
+    hook.before_train_epoch(runner)
+    assert loss.temperatures() == 1.0 and loss.class_weights() is None
+    before = loss(logits, labels)
+    runner.epoch = 160
+    hook.before_train_epoch(runner)
+    torch.testing.assert_close(
+        loss.temperatures(),
+        torch.tensor([1.0, 0.975 / 1.025], dtype=torch.float64))
+    after = loss(logits, labels)
+    for reweighted, out in ((False, before), (True, after)):
+        base, div = hand_ride_loss(experts, [0, 1], [3, 1], -0.45,
+                                   reweighted)
+        assert out['loss_ride_base'].item() == pytest.approx(base, rel=1e-5)
+        assert out['loss_ride_diversity'].item() == pytest.approx(
+            div, rel=1e-5)
+
+
+def test_ride_loss_refuses_a_single_tensor_and_needs_statistics():
+    loss = MODELS.build(dict(type='lt_mm.RIDELoss', num_classes=2))
+    with pytest.raises(RuntimeError, match='ClassStatisticsHook'):
+        loss([torch.zeros(1, 2)], torch.tensor([0]))
+    loss.set_class_statistics(stats([3, 1]))
+    with pytest.raises(ValueError, match='list of per-expert logits'):
+        loss(torch.zeros(1, 2), torch.tensor([0]))
+
+
+ROOT = __file__.rsplit('/tests/', 1)[0]
+
+
+@pytest.mark.parametrize('path,recipe', [
+    # configs/config_imbalance_cifar100_ride.json
+    ('configs/cifar100_lt/resnet32_ride.py',
+     dict(wd=5e-4, epochs=200, batch=128, steps=[160, 180], gamma=0.01,
+          reweight=160, factor=-0.45, r=0.05, widths=(24, 48))),
+    # configs/config_imagenet_lt_resnext50_ride.json (factor: class default)
+    ('configs/imagenet_lt/resnext50_ride.py',
+     dict(wd=2e-4, epochs=100, batch=256, steps=[60, 80], gamma=0.1,
+          reweight=80, factor=-0.2, r=0.02, widths=(192, 384))),
+])
+def test_ride_configs_follow_the_authors_json(path, recipe):
+    from mmengine.config import Config
+    cfg = Config.fromfile(f'{ROOT}/{path}')
+    assert cfg.optim_wrapper.optimizer == dict(
+        type='SGD', lr=0.1, momentum=0.9, weight_decay=recipe['wd'],
+        nesterov=True)
+    assert cfg.train_cfg.max_epochs == recipe['epochs']
+    assert cfg.train_dataloader.batch_size == recipe['batch']
+    warmup, steps = cfg.param_scheduler
+    assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR',
+                                                              0.2, 5)
+    assert (steps.milestones, steps.gamma) == (recipe['steps'],
+                                               recipe['gamma'])
+    assert cfg.custom_hooks == [
+        dict(type='lt_mm.DRWHook', start_epoch=recipe['reweight'],
+             beta=0.9999)
+    ]
+    assert cfg.model.backbone.num_experts == 3
+    assert tuple(cfg.model.backbone.expert_channels) == recipe['widths']
+    head = cfg.model.head
+    assert (head.num_experts, head.cosine, head.scale) == (3, True, 30.0)
+    assert (head.loss.diversity_factor, head.loss.reweight_factor,
+            head.loss.max_m) == (recipe['factor'], recipe['r'], 0.5)
