@@ -29,6 +29,8 @@ _ENTRY = re.compile(r'^(?:(?P<name>\w+) \((?P<type>[^()\s][^()]*'
 # Each method component and the arXiv id of its paper (each id checked
 # against the paper's title on its abstract page or the authors' README).
 ARXIV = {
+    'MaxNormHook': '2203.14197',
+    'ClassBalancedSoftmaxBCELoss': '2203.14197',
     'SeesawLoss': '2008.10032',
     'ClsSeesawLoss': '2008.10032',
     'EqualizationLoss': '2003.05176',

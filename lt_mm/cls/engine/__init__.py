@@ -1,4 +1,4 @@
 """mmpretrain-side hooks."""
-from .hooks import DRWHook, NCMHook, ResetClassifierHook
+from .hooks import DRWHook, MaxNormHook, NCMHook, ResetClassifierHook
 
-__all__ = ['DRWHook', 'NCMHook', 'ResetClassifierHook']
+__all__ = ['DRWHook', 'MaxNormHook', 'NCMHook', 'ResetClassifierHook']

@@ -1,5 +1,6 @@
 from .balanced_softmax_loss import BalancedSoftmaxLoss
 from .class_balanced_loss import ClassBalancedLoss
+from .class_balanced_softmax_bce_loss import ClassBalancedSoftmaxBCELoss
 from .cls_loss import ClsLoss
 from .equilibrium_loss import ClsEquilibriumLoss
 from .group_softmax_loss import ClsGroupSoftmaxLoss
@@ -14,7 +15,8 @@ from .softmax_focal_loss import SoftmaxFocalLoss
 from .weighted_softmax_loss import WeightedSoftmaxLoss
 
 __all__ = [
-    'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClsEquilibriumLoss',
+    'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClassBalancedSoftmaxBCELoss',
+    'ClsEquilibriumLoss',
     'ClsGroupSoftmaxLoss', 'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
     'LogitAdjustmentLoss', 'MultiExpertLoss', 'RIDELoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
     'WeightedSoftmaxLoss'
