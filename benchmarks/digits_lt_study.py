@@ -23,6 +23,11 @@ backbone in eval mode instead. MiSLAS trains the classifier at lr x0.2 and
 the LWS scales at lr x1 with label-aware smoothing. NCM classifies by the
 Euclidean distance to class means of centred, L2-normalised features.
 
+RIDE trains MultiExpertMLP (the first layer shared, three experts of
+width 48 with their own cosine classifiers) with lt_mm.RIDELoss, its
+re-weighting and per-class temperatures from 80 % of the epochs, and
+predicts with the mean of the experts' logits.
+
 Each seed draws another split of the digits (test set and long-tailed
 selection) and another initialisation. The table gives mean and
 standard deviation over seeds of top-1 and many (> 40 training images) /
@@ -71,6 +76,11 @@ ONE_STAGE = {
 }
 # sigmoid classifiers that start at the prior 1 / C, bias undecayed
 SIGMOID_PRIOR = ('CB sigmoid', 'CB focal')
+# name -> loss config of a multi-expert model (MultiExpertMLP, one cosine
+# classifier per expert, s = 30, lt_mm.MultiExpertClsHead); DRW from 80 %
+MULTI_EXPERT = {
+    'RIDE (3 experts)': dict(type='lt_mm.RIDELoss'),
+}
 DECOUPLED = ('Post-hoc LA', 'tau-norm', 'NCM', 'cRT', 'cRT (eval BN)', 'LWS',
              'LWS (eval BN)', 'BAGS', 'MiSLAS', 'MiSLAS (eval BN)')
 
@@ -97,6 +107,60 @@ class Backbone(nn.Sequential):
     def __init__(self):
         super().__init__(nn.Linear(64, 128), nn.BatchNorm1d(128), nn.ReLU(),
                          nn.Linear(128, 64), nn.BatchNorm1d(64), nn.ReLU())
+
+
+class MultiExpertMLP(nn.Module):
+    """The study MLP split as RIDE splits ResNet-32: the first layer shared,
+    the second one per expert at 3/4 width (48 of 64, RIDE's expert stages
+    at 48 of 64 channels); returns one feature per expert."""
+
+    def __init__(self, num_experts=3, width=48):
+        super().__init__()
+        self.shared = nn.Sequential(nn.Linear(64, 128), nn.BatchNorm1d(128),
+                                    nn.ReLU())
+        self.experts = nn.ModuleList(
+            nn.Sequential(nn.Linear(128, width), nn.BatchNorm1d(width),
+                          nn.ReLU()) for _ in range(num_experts))
+
+    def forward(self, x):
+        shared = self.shared(x)
+        return tuple(expert(shared) for expert in self.experts)
+
+
+def train_multi_expert(loss_cfg, x, y, xt, stats, epochs, seed):
+    """A multi-expert row: the one-stage recipe of :func:`train` (SGD,
+    batch 32, steps and DRW at 80 % / 90 %, shifts) on MultiExpertMLP and
+    lt_mm.MultiExpertClsHead, whose loss sees every expert's logits; the
+    prediction is the mean of the experts' logits."""
+    from mmpretrain.structures import DataSample
+
+    from lt_mm.cls.models.heads import MultiExpertClsHead
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    loss_cfg = dict(loss_cfg, num_classes=NUM_CLASSES)
+    backbone = MultiExpertMLP()
+    head = MultiExpertClsHead(num_classes=NUM_CLASSES, in_channels=48,
+                              loss=loss_cfg)
+    head.loss_module.set_class_statistics(stats)
+    params = [p for m in (backbone, head) for p in m.parameters()]
+    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    sched = torch.optim.lr_scheduler.MultiStepLR(
+        opt, [int(0.8 * epochs), int(0.9 * epochs)], 0.1)
+    backbone.train()
+    head.train()
+    for epoch in range(epochs):
+        head.loss_module.set_deferred_reweighting(
+            0.9999 if epoch >= int(0.8 * epochs) else None)
+        for idx in batches(len(x), 32, gen):
+            samples = [DataSample().set_gt_label(int(v)) for v in y[idx]]
+            losses = head.loss(backbone(shift(x[idx], gen)), samples)
+            opt.zero_grad()
+            sum(losses.values()).backward()
+            opt.step()
+        sched.step()
+    backbone.eval()
+    with torch.no_grad():
+        return head(backbone(xt)).argmax(1)
 
 
 def shift(x, gen):
@@ -172,7 +236,8 @@ def run_seed(seed, epochs, only=None):
     x, y, xt, yt, train_set = digits(seed)
     counts = torch.bincount(y, minlength=NUM_CLASSES)
     stats = ClassStatistics.from_labels([[int(v)] for v in y], NUM_CLASSES)
-    wanted = set(only or list(ONE_STAGE) + list(DECOUPLED))
+    wanted = set(only or list(ONE_STAGE) + list(DECOUPLED) +
+                 list(MULTI_EXPERT))
     if wanted & set(DECOUPLED) - {'MiSLAS', 'MiSLAS (eval BN)'}:
         wanted.add('CE')
     if wanted & {'MiSLAS', 'MiSLAS (eval BN)'}:
@@ -215,6 +280,11 @@ def run_seed(seed, epochs, only=None):
               mixup=name == 'CE + mixup')
         results[name] = score(predict(backbone, head, xt))
         first_stages[name] = (backbone, head)
+    for name, loss_cfg in MULTI_EXPERT.items():
+        if name in wanted:
+            results[name] = score(
+                train_multi_expert(loss_cfg, x, y, xt, stats, epochs,
+                                   seed))
     results.update(
         decoupled(first_stages, stats, x, y, xt, score, seed, train_set,
                   wanted))
@@ -322,14 +392,17 @@ def main():
     parser.add_argument('--epochs', type=int, default=60)
     parser.add_argument(
         '--only', nargs='+', metavar='NAME',
-        choices=list(ONE_STAGE) + list(DECOUPLED),
+        choices=list(ONE_STAGE) + list(DECOUPLED) + list(MULTI_EXPERT),
         help='rows to run (default: all)')
     args = parser.parse_args()
     torch.set_num_threads(1)
     runs = [
         run_seed(seed, args.epochs, args.only) for seed in range(args.seeds)
     ]
-    names = [n for n in list(ONE_STAGE) + list(DECOUPLED) if n in runs[0]]
+    names = [
+        n for n in list(ONE_STAGE) + list(DECOUPLED) + list(MULTI_EXPERT)
+        if n in runs[0]
+    ]
     keys = ('top1', 'many', 'medium', 'few')
     print(f'long-tailed digits, {args.seeds} seeds, {args.epochs} epochs; '
           'accuracy % (mean ± std)')
