@@ -81,8 +81,10 @@ SIGMOID_PRIOR = ('CB sigmoid', 'CB focal')
 MULTI_EXPERT = {
     'RIDE (3 experts)': dict(type='lt_mm.RIDELoss'),
 }
+# weight balancing: stage 1 alone, and stage 2 on it (weight_balancing())
+WB_ROWS = ('WB stage 1 (wd 5e-3)', 'WB (MaxNorm, CB BCE)')
 DECOUPLED = ('Post-hoc LA', 'tau-norm', 'NCM', 'cRT', 'cRT (eval BN)', 'LWS',
-             'LWS (eval BN)', 'BAGS', 'MiSLAS', 'MiSLAS (eval BN)')
+             'LWS (eval BN)', 'BAGS', 'MiSLAS', 'MiSLAS (eval BN)') + WB_ROWS
 
 
 def digits(seed):
@@ -288,6 +290,9 @@ def run_seed(seed, epochs, only=None):
     results.update(
         decoupled(first_stages, stats, x, y, xt, score, seed, train_set,
                   wanted))
+    if wanted & set(WB_ROWS):
+        results.update(
+            weight_balancing(stats, x, y, xt, score, seed, epochs))
     return {k: v for k, v in results.items() if k in wanted}
 
 
@@ -383,6 +388,52 @@ def decoupled(first_stages, stats, x, y, xt, score, seed, train_set, wanted):
               torch.Generator().manual_seed(seed),
               params=list(bags.parameters()), backbone_train=False)
         results['BAGS'] = score(predict(frozen, bags, xt))
+    return results
+
+
+def weight_balancing(stats, x, y, xt, score, seed, epochs):
+    """Weight balancing (Alshammari et al., CVPR 2022; LTR-weight-balancing
+    demo1 / demo2): stage 1 is the CE recipe with the authors' tuned
+    weight decay 5e-3; stage 2 trains only the classifier of a copy, 10
+    epochs of cosine decay from lr 0.01, weight decay 0.1, their
+    class-balanced softmax BCE, on instance-balanced batches with the
+    frozen backbone in train mode, and projects the classifier rows onto
+    the MaxNorm ball (radius min + 0.1 (max - min) of the stage-1 norms)
+    after every epoch."""
+    from lt_mm.core.max_norm import max_norm_project_, max_norm_radius
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    backbone = Backbone()
+    head = LinearClsHeadForStudy(num_classes=NUM_CLASSES, in_channels=64)
+    nn.init.normal_(head.fc.weight, std=0.01)
+    nn.init.zeros_(head.fc.bias)
+    ce = MODELS.build(dict(type='CrossEntropyLoss'))
+    params = [
+        p for m in (backbone, head) for p in m.parameters()
+    ]
+    train(backbone, head, ce, x, y, epochs, gen,
+          params=[dict(params=params, weight_decay=5e-3)], augment=shift)
+    results = {WB_ROWS[0]: score(predict(backbone, head, xt))}
+
+    frozen = copy.deepcopy(backbone).requires_grad_(False).train()
+    wb = copy.deepcopy(head).train()
+    loss_fn = MODELS.build(dict(type='lt_mm.ClassBalancedSoftmaxBCELoss',
+                                num_classes=NUM_CLASSES))
+    loss_fn.set_class_statistics(stats)
+    radius = max_norm_radius(wb.fc.weight)
+    opt = torch.optim.SGD(wb.fc.parameters(), lr=0.01, momentum=0.9,
+                          weight_decay=0.1)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 10)
+    for _ in range(10):
+        for idx in batches(len(x), 32, gen):
+            logits = wb((frozen(shift(x[idx], gen)), ))
+            loss = loss_fn(logits, y[idx], avg_factor=len(idx))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+        max_norm_project_(wb.fc.weight.data, radius)
+    results[WB_ROWS[1]] = score(predict(frozen, wb, xt))
     return results
 
 
