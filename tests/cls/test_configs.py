@@ -10,13 +10,23 @@ pytest.importorskip('mmpretrain')
 from mmengine.config import Config  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# Every classification method with a CIFAR-100-LT config has an
+# ImageNet-LT one (the methods' second stages and test-time variants
+# included; weight balancing as its two stages).
+IMAGENET_LT_METHODS = (
+    'bags', 'balanced_softmax', 'cb_focal', 'cb_sigmoid', 'cb_softmax', 'ce',
+    'ce_mixup', 'crt', 'equilibrium', 'focal', 'las', 'ldam_drw',
+    'logit_adjustment', 'lws', 'ncm', 'posthoc_la', 'seesaw', 'seql',
+    'tau_norm', 'weighted_softmax', 'wb_stage1', 'wb_stage2')
 CONFIGS = {
     'configs/cifar100_lt/resnet32_ce.py': (100, (3, 32, 32)),
-    'configs/imagenet_lt/resnext50_ce.py': (1000, (3, 64, 64)),
+    **{
+        f'configs/cifar100_lt/resnet34_wb_stage{stage}.py': (100, (3, 32, 32))
+        for stage in (1, 2)
+    },
     **{
         f'configs/imagenet_lt/resnext50_{method}.py': (1000, (3, 64, 64))
-        for method in ('balanced_softmax', 'crt', 'focal', 'ldam_drw', 'lws',
-                       'tau_norm', 'weighted_softmax')
+        for method in IMAGENET_LT_METHODS
     },
     'configs/digits_lt/ce.py': (10, (1, 8, 8)),
     **{
@@ -28,6 +38,10 @@ CONFIGS = {
         for method in ('ce', 'crt', 'balanced_softmax')
     },
 }
+# Backbones already built, by their config: configs that share one differ
+# in neck / head / loss, which each builds itself (a ResNeXt-50 costs about a
+# second to build on two cores).
+BACKBONES = {}
 
 
 @pytest.mark.parametrize('path', sorted(CONFIGS))
@@ -45,12 +59,24 @@ def test_config_builds_a_model_of_the_dataset(path):
     assert cfg.val_evaluator.train_dataset == cfg.train_dataloader.dataset
     assert cfg.test_evaluator == cfg.val_evaluator
     init_default_scope('mmpretrain')
-    model_cfg = cfg.model.copy()
-    model_cfg.data_preprocessor = cfg.data_preprocessor
+    model_cfg = cfg.model.to_dict()
+    model_cfg['data_preprocessor'] = cfg.data_preprocessor.to_dict()
+    key = repr(model_cfg['backbone'])
+    if key not in BACKBONES:
+        BACKBONES[key] = MODELS.build(model_cfg['backbone'])
+    model_cfg['backbone'] = BACKBONES[key]
     model = MODELS.build(model_cfg).eval()
     with torch.no_grad():
-        logits = model(torch.zeros(2, *shape))
-    assert logits.shape == (2, num_classes)
+        feats = model.extract_feat(torch.zeros(2, *shape))
+        head = model.head
+        if hasattr(head, 'accumulate'):  # NCM: class means before scores
+            head.accumulate_feature_mean(feats)
+            head.accumulate(feats, torch.arange(2) % num_classes)
+        logits = head(feats)
+    assert logits.shape[0] == 2
+    # BAGS adds one "others" logit per group
+    assert logits.shape[1] == num_classes + (
+        3 if cfg.model.head.type == 'lt_mm.GroupSoftmaxClsHead' else 0)
 
 
 def test_cifar100_lt_recipe():
@@ -183,3 +209,97 @@ def test_inat2018_recipe_is_the_decoupling_code():
     assert crt.train_cfg.max_epochs == 30
     assert crt.param_scheduler[0].T_max == 30
     assert crt.optim_wrapper.optimizer.lr == 0.2
+
+
+def test_every_cifar100_lt_method_has_an_imagenet_lt_config():
+    import glob
+    cifar = {
+        osp.basename(p)[len('resnet32_'):-3] for p in glob.glob(
+            osp.join(ROOT, 'configs/cifar100_lt/resnet32_*.py'))
+    }
+    imagenet = {
+        osp.basename(p)[len('resnext50_'):-3]
+        for p in glob.glob(osp.join(ROOT, 'configs/imagenet_lt/*.py'))
+    }
+    assert set(IMAGENET_LT_METHODS) <= imagenet
+    # the issue-15 methods (BBN, CMO, RIDE, SADE) bring their own
+    # ImageNet-LT configs, checked with them
+    others = ('bbn', 'bs_cmo', 'cmo', 'ride', 'sade')
+    missing = {m for m in cifar
+               if m not in imagenet and not m.startswith(others)}
+    assert not missing, missing
+
+
+def test_imagenet_lt_loss_swaps_keep_the_survey_recipe():
+    """The methods without an ImageNet-LT recipe of their authors train with
+    resnext50_ce.py's (Zhang et al., TPAMI 2023, Sec. 4.2: batch 256, lr
+    0.1, weight decay 5e-4, 90 epochs) and state only their loss."""
+    losses = {
+        'cb_softmax': dict(type='lt_mm.ClassBalancedLoss', beta=0.9999,
+                           loss_type='softmax'),
+        'cb_sigmoid': dict(type='lt_mm.ClassBalancedLoss', beta=0.9999,
+                           loss_type='sigmoid'),
+        'cb_focal': dict(type='lt_mm.ClassBalancedLoss', beta=0.9999,
+                         loss_type='focal', gamma=1.0),
+        'logit_adjustment': dict(type='lt_mm.LogitAdjustmentLoss', tau=1.0),
+        'seql': dict(type='lt_mm.SoftmaxEQLLoss', gamma=0.9, lambda_=4.3e-4),
+        'seesaw': dict(type='lt_mm.ClsSeesawLoss', p=0.8, q=2.0),
+        'equilibrium': dict(type='lt_mm.ClsEquilibriumLoss', momentum=0.9,
+                            init_score=0.01),
+    }
+    for name, loss in losses.items():
+        cfg = load(f'configs/imagenet_lt/resnext50_{name}.py')
+        stated = {k: v for k, v in cfg.model.head.loss.items()
+                  if k != 'loss_weight'}
+        assert stated == dict(loss, num_classes=1000), name
+        assert cfg.optim_wrapper.optimizer == dict(
+            type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4)
+        assert cfg.train_cfg.max_epochs == 90
+        assert cfg.train_dataloader.batch_size == 256
+    # the sigmoid classifiers start at the prior 1 / C, bias undecayed
+    # (class-balanced-loss src/model_base.py L188-L197, cifar_main.py
+    # L348-L351)
+    for name in ('cb_sigmoid', 'cb_focal'):
+        cfg = load(f'configs/imagenet_lt/resnext50_{name}.py')
+        assert cfg.model.head.init_cfg.bias_prob == 1 / 1000
+        assert cfg.optim_wrapper.paramwise_cfg.custom_keys == {
+            'head.fc.bias': dict(decay_mult=0.0)}
+    # SEQL's lambda: a tail threshold of 50 training images (CIFAR-100-LT's
+    # 0.005 x 10,847 = 54)
+    assert 4.3e-4 * 115846 == pytest.approx(50, abs=0.5)
+
+
+def test_imagenet_lt_decoupled_and_test_time_recipes():
+    """MiSLAS config/imagenet/imagenet_resnet50_stage{1_mixup,2_mislas}.yaml
+    (mixup 0.2, 180 epochs cosine; smoothing 0.3 / 0.0, lr_factor 0.05, 10
+    epochs, shift_bn); NCM, post-hoc LA and BAGS on the CE checkpoint."""
+    mixup = load('configs/imagenet_lt/resnext50_ce_mixup.py')
+    assert mixup.model.train_cfg.augments == dict(type='Mixup', alpha=0.2)
+    assert mixup.train_cfg.max_epochs == 180
+    assert mixup.param_scheduler == [dict(
+        type='CosineAnnealingLR', by_epoch=True, T_max=180, eta_min=0)]
+    assert mixup.optim_wrapper.optimizer.weight_decay == 5e-4
+    las = load('configs/imagenet_lt/resnext50_las.py')
+    assert las.load_from == 'work_dirs/resnext50_ce_mixup/epoch_180.pth'
+    assert las.model.head.loss.eps_head == 0.3
+    assert las.model.head.loss.eps_tail == 0.0
+    assert las.optim_wrapper.paramwise_cfg.custom_keys == {
+        'head.fc': dict(lr_mult=0.05)}
+    assert las.optim_wrapper.optimizer.lr == 0.1
+    assert las.train_cfg.max_epochs == 10
+    assert las.train_dataloader.sampler.type == 'lt_mm.ClassAwareSampler'
+    assert las.default_hooks.frozen_modules.mode == 'train'
+    ncm = load('configs/imagenet_lt/resnext50_ncm.py')
+    assert ncm.custom_hooks == [dict(type='lt_mm.NCMHook')]
+    assert 'head.fc' in ncm.partial_load_keys
+    posthoc = load('configs/imagenet_lt/resnext50_posthoc_la.py')
+    assert posthoc.model.head.type == 'lt_mm.LogitAdjustedClsHead'
+    assert posthoc.model.head.tau == 1.0
+    bags = load('configs/imagenet_lt/resnext50_bags.py')
+    assert bags.load_from == 'work_dirs/resnext50_ce/epoch_90.pth'
+    assert bags.model.head.loss.bins == (20, 101)
+    assert bags.model.head.loss.others_ratio == 8.0
+    assert bags.train_dataloader.sampler.type == 'DefaultSampler'
+    assert bags.default_hooks.frozen_modules.mode == 'eval'
+    assert bags.custom_hooks == [
+        dict(type='lt_mm.ResetClassifierHook', modules=['head.fc'])]
