@@ -24,7 +24,8 @@ from torch import Tensor
 def _row_norms(weight: Tensor, norm_type: float) -> Tensor:
     if weight.dim() < 2:
         raise ValueError('MaxNorm constrains the rows of a weight of at '
-                         f'least 2 dimensions, got shape {tuple(weight.shape)}')
+                         'least 2 dimensions, got shape '
+                         f'{tuple(weight.shape)}')
     return torch.linalg.vector_norm(
         weight.detach().flatten(1), ord=norm_type, dim=1)
 

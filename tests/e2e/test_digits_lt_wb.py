@@ -1,8 +1,9 @@
 """Weight balancing end to end on the digits demo through tools/train.py
 and tools/test.py: stage 1 (cross-entropy, weight decay 5e-3), then stage 2
 from its checkpoint, which trains only the classifier under the MaxNorm
-constraint (ShadeAlsha/LTR-weight-balancing, demo2_second-stage-training
-In[30]-In[34]: radius min + 0.1 (max - min) of the stage-1 rows' norms,
+constraint and keeps its radius when resumed
+(ShadeAlsha/LTR-weight-balancing, demo2_second-stage-training In[30]-In[34]:
+radius min + 0.1 (max - min) of the stage-1 rows' norms,
 utils/regularizers.py L16-L28; rows projected after the epoch,
 utils/trainval.py L143-L145)."""
 import re
@@ -14,16 +15,14 @@ import torch
 pytest.importorskip('mmpretrain')
 pytest.importorskip('sklearn')
 
-# one short epoch: the first 96 training images keep all ten digits
-FAST = [
-    'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-    'train_dataloader.batch_size=48'
-]
 
 
-def tool(name, config, *args, options=()):
+def tool(name, config, *args, options=(), epochs=1):
+    # short epochs: batches of 48 (the first 96 images keep all ten digits)
+    fast = [f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1',
+            'train_dataloader.batch_size=48']
     return [sys.executable, f'tools/{name}.py', config, *map(str, args),
-            '--cfg-options', *FAST, *options]
+            '--cfg-options', *fast, *options]
 
 
 def test_wb_stages_train_and_test_through_the_tools(preloaded_tools,
@@ -66,9 +65,22 @@ def test_wb_stages_train_and_test_through_the_tools(preloaded_tools,
     assert all(k.startswith('head.fc.') or 'running_' in k or
                'num_batches_tracked' in k for k in changed), changed
 
+    # resumed for a second epoch: the saved radius, not the projected rows'
+    output = preloaded_tools.run(
+        tool('train', 'configs/digits_lt/wb_stage2.py', '--work-dir',
+             second_dir, '--resume', second_dir / 'epoch_1.pth', epochs=2,
+             options=[f'load_from={stage1}']))
+    assert 'Resumed' in output or 'resumed' in output
+    assert 'MaxNorm radius of' not in output
+    third = torch.load(second_dir / 'epoch_2.pth', weights_only=False)
+    assert third['max_norm'] == second['max_norm']
+    after = torch.linalg.norm(
+        third['state_dict']['head.fc.weight'].double(), dim=1)
+    assert (after <= radius * (1 + 1e-6)).all()
+
     output = preloaded_tools.run([
         sys.executable, 'tools/test.py', 'configs/digits_lt/wb_stage2.py',
-        str(second_dir / 'epoch_1.pth'), '--work-dir', str(tmp_path)
+        str(second_dir / 'epoch_2.pth'), '--work-dir', str(tmp_path)
     ])
     top1 = float(re.findall(r'lt/top1: ([\d.]+)', output)[-1])
     assert 0 <= top1 <= 100
