@@ -69,6 +69,9 @@ ARXIV = {
     'RepeatFactorSampler': '1908.03195',
     'NorCalCalibration': '2107.02170',
     'RIDELoss': '2010.01809',
+    'ExpertRouterClsHead': '2010.01809',
+    'RoutedExpertClassifier': '2010.01809',
+    'ExpertCostMetric': '2010.01809',
 }
 
 

@@ -1,6 +1,7 @@
 """RIDE loss (Wang et al., ICLR 2021) against hand computations of the
 authors' RIDELoss (frank-xwang/RIDE-LongTailRecognition, model/loss.py
 L124-L247)."""
+import functools
 import math
 from types import SimpleNamespace
 
@@ -215,3 +216,113 @@ def test_ride_configs_follow_the_authors_json(path, recipe):
     assert (head.num_experts, head.cosine, head.scale) == (3, True, 30.0)
     assert (head.loss.diversity_factor, head.loss.reweight_factor,
             head.loss.max_m) == (recipe['factor'], recipe['r'], 0.5)
+
+
+def test_router_targets_by_hand():
+    """ea_resnet_cifar.py L219-L228: correctness of the running sum of
+    experts 0..i, target i = (not correct_i) and any(correct_{i+1:})."""
+    from lt_mm.core.expert_routing import router_targets
+    # label 0 for all four samples; expert logits over two classes
+    e0 = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    e1 = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 0.0], [0.5, 0.0]])
+    e2 = torch.tensor([[0.0, 0.0], [0.0, 0.0], [5.0, 0.0], [0.0, 3.0]])
+    # running sums' argmax == 0: sample 0 (T, T, T); 1 (F, T, T);
+    # 2 (F, F, T); 3 (F, F, F)
+    targets = router_targets([e0, e1, e2], torch.zeros(4, dtype=torch.long))
+    assert targets.tolist() == [[0, 0], [1, 0], [1, 1], [0, 0]]
+
+
+def test_routed_inference_by_hand():
+    """ea_resnet_cifar.py L235-L250: expert k + 1 runs on the rows that
+    reached k and whose router says yes; the output is the mean over the
+    experts each row went through."""
+    from lt_mm.core.expert_routing import routed_cost, routed_mean_logits
+    experts = torch.tensor([[[1.0], [2.0], [3.0]], [[10.0], [20.0], [30.0]],
+                            [[100.0], [200.0], [300.0]]])  # (K, N, 1)
+    seen = []
+
+    def run_expert(k, rows):
+        seen.append((k, rows.tolist()))
+        return rows.float(), experts[k, rows]
+
+    def wants_next(i, feats, mean):
+        # router 0 sends rows 1, 2 on; router 1 sends row 2 on
+        return feats >= (1 if i == 0 else 2)
+
+    logits, counts = routed_mean_logits(3, 3, run_expert, wants_next)
+    assert seen == [(0, [0, 1, 2]), (1, [1, 2]), (2, [2])]
+    assert counts.tolist() == [1, 2, 3]
+    assert logits.flatten().tolist() == [1.0, 11.0, 111.0]
+    # cost: shared 5, experts 7 / 11 / 13, routers 2 / 3
+    assert routed_cost(counts, 5, [7, 11, 13], [2, 3]).tolist() == [
+        5 + 7 + 2, 5 + 7 + 11 + 2 + 3, 5 + 7 + 11 + 13 + 2 + 3
+    ]
+
+
+@functools.lru_cache()
+def digits_router_config():
+    from mmengine.config import Config
+    return Config.fromfile(f'{ROOT}/configs/digits_lt/ride_router.py')
+
+
+def routed_digits_model(bias):
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(digits_router_config().model).eval()
+    with torch.no_grad():
+        model.head.routers['out'].weight.zero_()
+        model.head.routers['out'].bias.fill_(bias)
+    return model
+
+
+@pytest.mark.parametrize('bias,experts', [(10.0, 3), (-10.0, 1)])
+def test_routed_classifier_counts_experts_and_flops_by_hand(bias, experts):
+    """The digits RIDE model (depth 8, 8x8 inputs, 3 experts at 24 / 48),
+    multiply-accumulates by hand: shared stem 1*16*9*64 + stage 1
+    2 * 16*16*9*64 = 304,128; an expert 16*24*9*16 + 24*24*9*16 +
+    24*48*9*4 + 48*48*9*4 = 262,656 plus its classifier 48*10; a router
+    48*16 + (16 + 5) = 789."""
+    from mmpretrain.structures import DataSample
+    model = routed_digits_model(bias)
+    x = torch.randn(4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    assert model.costs(x) == (304_128, [262_656 + 480] * 3, [789] * 2)
+    with torch.no_grad():
+        out = model.predict(x, [DataSample() for _ in range(4)])
+        feats = model.extract_feat(x)
+        expert_logits = model.head.forward_experts(feats)
+    assert [s.num_experts for s in out] == [experts] * 4
+    expected = 304_128 + experts * 263_136 + min(experts, 2) * 789
+    assert [s.gflops for s in out] == pytest.approx([expected / 1e9] * 4)
+    mean = sum(expert_logits[:experts]) / experts
+    torch.testing.assert_close(
+        torch.stack([s.pred_score for s in out]), mean.softmax(1))
+
+
+def test_router_loss_by_hand():
+    """ea_resnet_cifar.py L227-L234: BCE with logits, positives weighted by
+    pos_weight, averaged over the K - 1 routers; the experts get no
+    gradient."""
+    import torch.nn.functional as F
+    from mmpretrain.structures import DataSample
+
+    from lt_mm.core.expert_routing import router_targets
+    model = routed_digits_model(0.0).train()
+    head = model.head
+    gen = torch.Generator().manual_seed(1)
+    feats = tuple(torch.randn(6, 48, generator=gen) for _ in range(3))
+    labels = torch.tensor([0, 1, 2, 3, 4, 5])
+    samples = [DataSample().set_gt_label(int(v)) for v in labels]
+    loss = head.loss(feats, samples)['loss_router']
+    with torch.no_grad():
+        z = head.forward_experts(feats)
+        t = router_targets(z, labels)
+        total = 0.0
+        for i in range(2):
+            r = head.router_logits(i, feats[i], sum(z[:i + 1]) / (i + 1))
+            p = torch.sigmoid(r)
+            total += -(100 * t[:, i] * p.log() +
+                       (1 - t[:, i]) * (1 - p).log()).mean()
+    torch.testing.assert_close(loss, total / 2)
+    loss.backward()
+    assert all(fc.weight.grad is None for fc in head.fcs)
+    assert head.routers['out'].weight.grad is not None

@@ -1,4 +1,5 @@
 """mmpretrain models: backbones, heads and losses."""
 from .backbones import *  # noqa: F401,F403
+from .classifiers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
 from .cosine_cls_head import CosineClsHead
+from .expert_router_cls_head import ExpertRouterClsHead
 from .group_softmax_cls_head import GroupSoftmaxClsHead
 from .logit_adjusted_cls_head import LogitAdjustedClsHead
 from .lws_cls_head import LWSClsHead
@@ -7,7 +8,7 @@ from .ncm_cls_head import NCMClsHead
 from .tau_norm_cls_head import TauNormClsHead
 
 __all__ = [
-    'CosineClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead',
+    'CosineClsHead', 'ExpertRouterClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead',
     'MultiExpertClsHead', 'NCMClsHead',
     'TauNormClsHead'
 ]

@@ -1,0 +1,3 @@
+from .routed_expert_classifier import RoutedExpertClassifier
+
+__all__ = ['RoutedExpertClassifier']
