@@ -33,13 +33,12 @@ cells = [
          baseline='baseline', depends_on='baseline'),
     dict(name='loce', config=_hard + 'loce_mask_rcnn.py',
          baseline='baseline', depends_on='baseline'),
-    # Methods of issue 14 take the same forms once their hard configs exist:
-    # dict(name='federated', config=_hard + 'federated_mask_rcnn.py',
-    #      baseline='baseline'),
-    # dict(name='atss', config=_hard + 'atss.py'),
-    # dict(name='efl_atss', config=_hard + 'efl_atss.py', baseline='atss'),
-    # a test-time method evaluates the same seed's baseline checkpoint:
-    # dict(name='norcal', config=_hard + 'norcal_mask_rcnn.py',
-    #      baseline='baseline', depends_on='baseline', train=False,
-    #      cfg_options={'model.roi_head.bbox_head.loss_cls.gamma': 1.0}),
+    dict(name='federated', config=_hard + 'federated_mask_rcnn.py',
+         baseline='baseline'),
+    # a test-time method evaluates the same seed's baseline checkpoint
+    dict(name='norcal', config=_hard + 'norcal_mask_rcnn.py',
+         baseline='baseline', depends_on='baseline', train=False),
+    # the one-stage detector and its loss
+    dict(name='atss', config=_hard + 'atss.py'),
+    dict(name='efl_atss', config=_hard + 'efl_atss.py', baseline='atss'),
 ]

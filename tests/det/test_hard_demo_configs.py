@@ -28,6 +28,14 @@ SCALED = {
     'eql_mask_rcnn.py': {
         'model.roi_head.bbox_head.loss_cls.lambda_': (0.275, 0.367),
     },
+    # random sampling: as many steps as the baseline's repeat factors take
+    'eqlv2_mask_rcnn.py': {
+        **{key: (5, 6) for key in (
+            'max_epochs', 'train_cfg.max_epochs', 'train_cfg.val_interval',
+            'param_scheduler[1].end', 'default_hooks.checkpoint.interval')},
+        # the demo decays in steps, the hard base over a cosine
+        'param_scheduler[1].T_max': (MISSING, 6),
+    },
     'bags_mask_rcnn.py': {
         'model.roi_head.bbox_head.loss_cls.bins[1]': (50, 35),
         'model.roi_head.bbox_head.loss_cls.bins[2]': (150, 100),
@@ -35,6 +43,10 @@ SCALED = {
     # the classes present in a batch plus 3% of the absent ones
     'federated_mask_rcnn.py': {
         'model.roi_head.bbox_head.loss_cls.num_sample_cats': (11, 22),
+    },
+    # tuned on each set's seed-0 baseline
+    'norcal_mask_rcnn.py': {
+        'model.roi_head.bbox_head.loss_cls.gamma': (0.25, 1.0),
     },
     'simcal_mask_rcnn.py': {
         'model.roi_head.instance_threshold': (120, 100),
