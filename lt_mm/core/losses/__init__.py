@@ -20,6 +20,7 @@ from .ldam import ldam_loss, ldam_margins
 from .long_tailed_loss import LongTailedLoss
 from .logit_adjustment import adjust_logits, log_class_prior
 from .ride import ride_diversity, ride_diversity_temperatures
+from .sade import reversed_rank_prior, sade_expert_logits, sade_loss
 from .seesaw import seesaw_logits
 from .soft_target import as_soft_target, soft_cross_entropy
 from .softmax_eql import softmax_eql_loss, tail_classes
@@ -39,7 +40,7 @@ __all__ = [
     'label_weights', 'ldam_loss', 'ldam_margins', 'log_class_prior',
     'mean_score_statistics', 'present_classes', 'reduce_class_weighted',
     'ride_diversity', 'ride_diversity_temperatures',
-    'sampling_keys', 'seesaw_logits', 'select_federated_classes',
+    'reversed_rank_prior', 'sade_expert_logits', 'sade_loss', 'sampling_keys', 'seesaw_logits', 'select_federated_classes',
     'sigmoid_focal_loss', 'soft_cross_entropy', 'softmax_eql_loss',
     'softmax_focal_loss', 'tail_classes', 'update_mean_score',
     'weight_reduce_loss'

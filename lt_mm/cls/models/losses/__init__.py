@@ -9,6 +9,7 @@ from .ldam_loss import LDAMLoss
 from .logit_adjustment_loss import LogitAdjustmentLoss
 from .multi_expert_loss import MultiExpertLoss
 from .ride_loss import RIDELoss
+from .sade_loss import SADELoss
 from .seesaw_loss import ClsSeesawLoss
 from .softmax_eql_loss import SoftmaxEQLLoss
 from .softmax_focal_loss import SoftmaxFocalLoss
@@ -18,6 +19,6 @@ __all__ = [
     'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'ClassBalancedSoftmaxBCELoss',
     'ClsEquilibriumLoss',
     'ClsGroupSoftmaxLoss', 'ClsLoss', 'ClsSeesawLoss', 'LDAMLoss', 'LabelAwareSmoothingLoss',
-    'LogitAdjustmentLoss', 'MultiExpertLoss', 'RIDELoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
+    'LogitAdjustmentLoss', 'MultiExpertLoss', 'RIDELoss', 'SADELoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
     'WeightedSoftmaxLoss'
 ]
