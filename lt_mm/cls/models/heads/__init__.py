@@ -5,10 +5,11 @@ from .logit_adjusted_cls_head import LogitAdjustedClsHead
 from .lws_cls_head import LWSClsHead
 from .multi_expert_cls_head import MultiExpertClsHead
 from .ncm_cls_head import NCMClsHead
+from .sade_cls_head import SADEClsHead
 from .tau_norm_cls_head import TauNormClsHead
 
 __all__ = [
     'CosineClsHead', 'ExpertRouterClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead',
-    'MultiExpertClsHead', 'NCMClsHead',
+    'MultiExpertClsHead', 'NCMClsHead', 'SADEClsHead',
     'TauNormClsHead'
 ]
