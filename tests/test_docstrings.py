@@ -72,6 +72,7 @@ ARXIV = {
     'ExpertRouterClsHead': '2010.01809',
     'RoutedExpertClassifier': '2010.01809',
     'ExpertCostMetric': '2010.01809',
+    'DistillationClassifier': '2010.01809',
     'SADELoss': '2107.09249',
     'SADEClsHead': '2107.09249',
     'TestTimeAggregationHook': '2107.09249',

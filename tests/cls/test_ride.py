@@ -183,6 +183,12 @@ def test_ride_loss_refuses_a_single_tensor_and_needs_statistics():
 ROOT = __file__.rsplit('/tests/', 1)[0]
 
 
+@functools.lru_cache()
+def config(path):
+    from mmengine.config import Config
+    return Config.fromfile(f'{ROOT}/{path}')
+
+
 @pytest.mark.parametrize('path,recipe', [
     # configs/config_imbalance_cifar100_ride.json
     ('configs/cifar100_lt/resnet32_ride.py',
@@ -194,8 +200,7 @@ ROOT = __file__.rsplit('/tests/', 1)[0]
           reweight=80, factor=-0.2, r=0.02, widths=(192, 384))),
 ])
 def test_ride_configs_follow_the_authors_json(path, recipe):
-    from mmengine.config import Config
-    cfg = Config.fromfile(f'{ROOT}/{path}')
+    cfg = config(path)
     assert cfg.optim_wrapper.optimizer == dict(
         type='SGD', lr=0.1, momentum=0.9, weight_decay=recipe['wd'],
         nesterov=True)
@@ -259,10 +264,8 @@ def test_routed_inference_by_hand():
     ]
 
 
-@functools.lru_cache()
 def digits_router_config():
-    from mmengine.config import Config
-    return Config.fromfile(f'{ROOT}/configs/digits_lt/ride_router.py')
+    return config('configs/digits_lt/ride_router.py')
 
 
 def routed_digits_model(bias):
@@ -326,3 +329,103 @@ def test_router_loss_by_hand():
     loss.backward()
     assert all(fc.weight.grad is None for fc in head.fcs)
     assert head.routers['out'].weight.grad is not None
+
+
+def test_distillation_term_by_hand():
+    """model/loss.py L266-L284 (RIDELossWithDistill): T_d^2 KL(softmax(t /
+    T_d) || softmax(z / T_d)), batchmean, t the teacher's and z the
+    student's mean logits, T_d = 1.5, next to the RIDE loss."""
+    counts = [3, 1]
+    experts = [[[2.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.5, -1.0]]]
+    teacher = [[1.0, -1.0], [0.3, 0.9]]
+    loss = MODELS.build(
+        dict(type='lt_mm.RIDELoss', num_classes=2, distill_factor=1.0,
+             distill_temperature=1.5))
+    loss.set_class_statistics(stats(counts))
+    out = loss([torch.tensor(e) for e in experts], torch.tensor([0, 1]),
+               teacher_logits=torch.tensor(teacher))
+    expected = 0.0
+    for i in range(2):
+        z = [(experts[0][i][j] + experts[1][i][j]) / 2 for j in range(2)]
+        t = [1.5, 1.5]
+        expected += 1.5**2 * kl(softmax(teacher[i], t), softmax(z, t)) / 2
+    assert out['loss_ride_distill'].item() == pytest.approx(expected,
+                                                            rel=1e-5)
+    base, div = hand_ride_loss(experts, [0, 1], counts, -0.45, False)
+    assert out['loss_ride_base'].item() == pytest.approx(base, rel=1e-5)
+    with pytest.raises(ValueError, match='DistillationClassifier'):
+        loss([torch.tensor(e) for e in experts], torch.tensor([0, 1]))
+
+
+def test_distillation_classifier_feeds_the_frozen_teacher(tmp_path):
+    """trainer/trainer.py L96-L138: the teacher's output on the same batch
+    is the target of the student's mean logits; the student's checkpoint
+    holds no teacher weights."""
+    from mmengine.registry import DefaultScope
+    from mmpretrain.structures import DataSample
+    cfg = config('configs/digits_lt/ride.py')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        teacher = MODELS.build(cfg.model)
+        torch.save(dict(state_dict=teacher.state_dict()), tmp_path / 't.pth')
+        student_cfg = cfg.model.copy()
+        student_cfg.update(
+            type='lt_mm.DistillationClassifier',
+            teacher_config=f'{ROOT}/configs/digits_lt/ride.py',
+            teacher_checkpoint=str(tmp_path / 't.pth'))
+        student_cfg.head.loss.update(distill_factor=1.0)
+        student = MODELS.build(student_cfg)
+    counts = [5, 4, 3, 3, 2, 2, 2, 1, 1, 1]
+    student.head.loss_module.set_class_statistics(stats(counts))
+    x = torch.randn(4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    samples = [DataSample().set_gt_label(i) for i in range(4)]
+    losses = student.loss(x, samples)
+    teacher.eval()
+    with torch.no_grad():
+        t = teacher(x, mode='tensor')
+    z = student.head(student.extract_feat(x))
+    expected = 1.5**2 * torch.nn.functional.kl_div(
+        (z / 1.5).log_softmax(1), (t / 1.5).softmax(1),
+        reduction='batchmean')
+    torch.testing.assert_close(losses['loss_ride_distill'], expected)
+    assert not any('teacher' in k for k in student.state_dict())
+    assert all(p.requires_grad for p in student.parameters())
+
+
+def ride_custom_lr(epoch, step1, step2, gamma, warmup, base=0.1):
+    """RIDE's CustomLR (train.py L50-L61), 0-indexed epochs."""
+    lr = gamma * gamma if epoch >= step2 else gamma if epoch >= step1 else 1
+    if epoch < warmup:
+        lr = lr * (1 + epoch) / warmup
+    return base * lr
+
+
+@pytest.mark.parametrize('path,args', [
+    ('configs/cifar100_lt/resnet32_ride.py', (160, 180, 0.01, 5)),
+    # configs/config_imbalance_cifar100_distill_ride.json: warm-up 20
+    ('configs/cifar100_lt/resnet32_ride_distill.py', (160, 180, 0.01, 20)),
+    ('configs/imagenet_lt/resnext50_ride.py', (60, 80, 0.1, 5)),
+])
+def test_ride_schedules_reproduce_the_authors_custom_lr(path, args):
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import PARAM_SCHEDULERS
+    cfg = config(path)
+    wrapper = build_optim_wrapper(nn.Linear(1, 1), cfg.optim_wrapper)
+    schedulers = [
+        PARAM_SCHEDULERS.build(s, default_args=dict(
+            optimizer=wrapper.optimizer)) for s in cfg.param_scheduler
+    ]
+    for epoch in range(cfg.train_cfg.max_epochs):
+        lr = wrapper.optimizer.param_groups[0]['lr']
+        assert lr == pytest.approx(ride_custom_lr(epoch, *args),
+                                   rel=1e-6), epoch
+        wrapper.optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    if 'distill' in path:
+        assert cfg.model.type == 'lt_mm.DistillationClassifier'
+        assert (cfg.model.head.loss.distill_factor,
+                cfg.model.head.loss.distill_temperature,
+                cfg.model.head.loss.loss_weight) == (1.0, 1.5, 3.0)
+        teacher = config(cfg.model.teacher_config)
+        assert teacher.model.backbone.num_experts == 6
+        assert teacher.model.head.num_experts == 6

@@ -31,6 +31,16 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
     diversity part, negative for a negative factor); the optimiser minimises
     their sum.
 
+    Distillation (RIDELossWithDistill, model/loss.py L249-L284): with
+    ``distill_factor`` > 0 the loss adds
+    ``distill_factor * T_d^2 * KL(softmax(t / T_d) || softmax(z / T_d))``
+    (``loss_ride_distill``) between the teacher's logits t, which
+    :class:`lt_mm.DistillationClassifier` passes as ``teacher_logits``, and
+    the mean of the experts' logits z; T_d = 1.5 on CIFAR-100-LT. The
+    authors' loop adds the RIDE loss and the distillation term once per
+    expert (L272-L283), K times the sum: their distillation config is
+    reproduced with ``loss_weight=K``.
+
     Deviation: with ``diversity_factor`` 0 the authors' code puts the LDAM
     loss on the ensemble's mean logits instead of each expert's
     (model/loss.py L224); this loss always trains each expert.
@@ -47,6 +57,9 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
         scale (float): s, the scale of the head's cosines. Defaults to 30.
         base_loss_factor (float): a, weight of the LDAM part.
             Defaults to 1.0.
+        distill_factor (float): Weight of the distillation term; 0: none.
+            Defaults to 0.0 (the authors' RIDELossWithDistill uses 1.0).
+        distill_temperature (float): T_d. Defaults to 1.5.
         loss_weight (float): Multiplies the whole loss. Defaults to 1.0.
     """
 
@@ -58,11 +71,16 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
                  max_m: float = 0.5,
                  scale: float = 30.0,
                  base_loss_factor: float = 1.0,
+                 distill_factor: float = 0.0,
+                 distill_temperature: float = 1.5,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if max_m <= 0 or scale <= 0 or base_temperature <= 0:
             raise ValueError(
                 'max_m, scale and base_temperature must be positive')
+        if distill_factor < 0 or distill_temperature <= 0:
+            raise ValueError('distill_factor must be non-negative and '
+                             'distill_temperature positive')
         if not 0 <= reweight_factor < 1:
             raise ValueError(
                 f'reweight_factor must lie in [0, 1), got {reweight_factor}')
@@ -72,6 +90,8 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
         self.reweight_factor = reweight_factor
         self.max_m, self.scale = max_m, scale
         self.base_loss_factor, self.loss_weight = base_loss_factor, loss_weight
+        self.distill_factor = distill_factor
+        self.distill_temperature = distill_temperature
         # set by DRWHook at every epoch from the epoch number, so a resumed
         # run needs no state for it
         self.drw_beta: Optional[float] = None
@@ -100,7 +120,8 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
     def forward(self,
                 expert_logits: Sequence[Tensor],
                 label: Tensor,
-                avg_factor: Optional[float] = None) -> Dict[str, Tensor]:
+                avg_factor: Optional[float] = None,
+                teacher_logits: Optional[Tensor] = None) -> Dict[str, Tensor]:
         if not isinstance(expert_logits, (list, tuple)) or \
                 not expert_logits:
             raise ValueError('RIDELoss takes the list of per-expert logits '
@@ -128,7 +149,24 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
                     losses, target, weights, sync=self.training)
             diversity = diversity + ride_diversity(z, ensemble,
                                                    temperature).mean()
-        return dict(
+        losses = dict(
             loss_ride_base=self.loss_weight * self.base_loss_factor * base,
             loss_ride_diversity=self.loss_weight * self.diversity_factor *
             diversity)
+        if self.distill_factor > 0:
+            if teacher_logits is None:
+                raise ValueError(
+                    'RIDELoss with distill_factor > 0 needs the teacher\'s '
+                    'logits: train with lt_mm.DistillationClassifier')
+            if teacher_logits.shape != ensemble.shape:
+                raise ValueError(
+                    f'teacher logits {tuple(teacher_logits.shape)} and '
+                    f'student logits {tuple(ensemble.shape)} differ')
+            # the diversity term's form: T^2 KL(softmax(t / T) || softmax(
+            # z / T)) against a fixed target, here the teacher
+            distill = ride_diversity(ensemble,
+                                     at_least_float32(teacher_logits),
+                                     self.distill_temperature).mean()
+            losses['loss_ride_distill'] = \
+                self.loss_weight * self.distill_factor * distill
+        return losses
