@@ -6,15 +6,19 @@ from .class_statistics import dataset_class_statistics
 from .label_index import (LabelIndexCacheMixin, data_info_labels,
                           data_infos_label_index, dataset_label_index,
                           indexed_label_index, leaf_datasets)
+from .paired_dataset import PairedDataset, paired_streams
 from .samplers import (ClassAwareSampler, ClassBalancedSampler,
-                       ClassWeightedSampler, ProgressiveSampler,
+                       ClassWeightedSampler, PairedSampler,
+                       ProgressiveSampler,
                        RepeatFactorSampler, ReversedSampler,
                        SquareRootSampler)
 
 __all__ = [
     'ClassAwareSampler', 'ClassBalancedSampler', 'ClassWeightedSampler',
-    'LabelIndexCacheMixin', 'ProgressiveSampler', 'RepeatFactorSampler',
+    'LabelIndexCacheMixin', 'PairedDataset', 'PairedSampler',
+    'ProgressiveSampler', 'RepeatFactorSampler',
     'ReversedSampler', 'SquareRootSampler', 'data_info_labels',
     'data_infos_label_index', 'dataset_class_statistics',
-    'dataset_label_index', 'indexed_label_index', 'leaf_datasets'
+    'dataset_label_index', 'indexed_label_index', 'leaf_datasets',
+    'paired_streams'
 ]

@@ -1,5 +1,7 @@
-"""mmpretrain models: backbones, heads and losses."""
+"""mmpretrain models: backbones, classifiers, data preprocessors, heads and
+losses."""
 from .backbones import *  # noqa: F401,F403
 from .classifiers import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

@@ -1,4 +1,4 @@
-from .distillation_classifier import DistillationClassifier
+from .bbn_classifier import BBNClassifier
 from .routed_expert_classifier import RoutedExpertClassifier
 
-__all__ = ['DistillationClassifier', 'RoutedExpertClassifier']
+__all__ = ['BBNClassifier', 'RoutedExpertClassifier']

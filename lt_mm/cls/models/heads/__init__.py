@@ -1,3 +1,4 @@
+from .bbn_cls_head import BBNClsHead
 from .cosine_cls_head import CosineClsHead
 from .expert_router_cls_head import ExpertRouterClsHead
 from .group_softmax_cls_head import GroupSoftmaxClsHead
@@ -9,6 +10,7 @@ from .sade_cls_head import SADEClsHead
 from .tau_norm_cls_head import TauNormClsHead
 
 __all__ = [
+    'BBNClsHead',
     'CosineClsHead', 'ExpertRouterClsHead', 'GroupSoftmaxClsHead', 'LWSClsHead', 'LogitAdjustedClsHead',
     'MultiExpertClsHead', 'NCMClsHead', 'SADEClsHead',
     'TauNormClsHead'

@@ -1,0 +1,3 @@
+from .cmo_data_preprocessor import CMODataPreprocessor
+
+__all__ = ['CMODataPreprocessor']
