@@ -1,5 +1,6 @@
 """The classification configs load, build their models and follow the
 published recipes."""
+import functools
 import os.path as osp
 
 import pytest
@@ -38,6 +39,14 @@ CONFIGS = {
         for method in ('ce', 'crt', 'balanced_softmax')
     },
 }
+
+
+@functools.lru_cache(maxsize=None)
+def load(path):
+    """A config, parsed once per session (the tests only read them)."""
+    return Config.fromfile(osp.join(ROOT, path))
+
+
 # Backbones already built, by their config: configs that share one differ
 # in neck / head / loss, which each builds itself (a ResNeXt-50 costs about a
 # second to build on two cores).
@@ -48,7 +57,7 @@ BACKBONES = {}
 def test_config_builds_a_model_of_the_dataset(path):
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg = load(path)
     assert cfg.default_scope == 'mmpretrain'
     assert cfg.default_hooks.class_statistics == dict(
         type='lt_mm.ClassStatisticsHook')
@@ -80,7 +89,7 @@ def test_config_builds_a_model_of_the_dataset(path):
 
 
 def test_cifar100_lt_recipe():
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/cifar100_lt/resnet32_ce.py'))
+    cfg = load('configs/cifar100_lt/resnet32_ce.py')
     assert cfg.train_dataloader.batch_size == 128
     assert cfg.train_dataloader.dataset.type == 'lt_mm.CIFAR100LT'
     assert cfg.train_dataloader.dataset.imbalance_ratio == 100
@@ -121,27 +130,22 @@ def test_cifar_schedule_reproduces_ldam_learning_rates():
 
 
 def test_imagenet_lt_second_stages_start_from_the_ce_checkpoint():
-    def load(name):
-        return Config.fromfile(
-            osp.join(ROOT, f'configs/imagenet_lt/resnext50_{name}.py'))
+    def load_method(name):
+        return load(f'configs/imagenet_lt/resnext50_{name}.py')
 
-    ce = load('ce')
+    ce = load_method('ce')
     assert ce.default_hooks.checkpoint.interval == 10
     assert ce.train_cfg.max_epochs == 90  # so epoch_90.pth is written
     for name, epochs in (('crt', 10), ('lws', 5)):
-        cfg = load(name)
+        cfg = load_method(name)
         assert cfg.load_from == 'work_dirs/resnext50_ce/epoch_90.pth'
         assert cfg.train_cfg.max_epochs == epochs
         assert cfg.default_hooks.checkpoint.interval == epochs
         assert cfg.train_dataloader.sampler.type == \
             'lt_mm.ClassAwareSampler'
-    drw = [h for h in load('ldam_drw').custom_hooks
+    drw = [h for h in load_method('ldam_drw').custom_hooks
            if h.type == 'lt_mm.DRWHook']
     assert drw == [dict(type='lt_mm.DRWHook', start_epoch=72, beta=0.9999)]
-
-
-def load(path):
-    return Config.fromfile(osp.join(ROOT, path))
 
 
 def test_places_lt_recipe_is_oltr_stage_1_and_decoupling_second_stages():
