@@ -34,6 +34,16 @@ tau 2; Nesterov SGD as its authors) and is tested twice: with the experts'
 mean, and after the test-time aggregation learned on two one-pixel shifts
 of the test images (batch 128, SGD lr 0.1, at most 5 passes).
 
+BBN and CMO draw two samples a step with lt_mm.PairedSampler over the
+training set (32 pairs a step). BBN splits the MLP's last layer into a
+conventional and a re-balancing branch (uniform and lt_mm.ReversedSampler
+streams, each through the shared layer on its own), lt_mm.BBNClsHead mixes
+them with alpha = 1 - (epoch / epochs)^2, Nesterov SGD as its authors.
+CMO (lt_mm.CMODataPreprocessor) pastes a box of a class-balanced minority
+image onto an instance-sampled background on half of the batches from
+epoch 1 to epochs - 2 (the authors' 4 to 196 of 200, scaled), with
+cross-entropy or Balanced Softmax.
+
 Each seed draws another split of the digits (test set and long-tailed
 selection) and another initialisation. The table gives mean and
 standard deviation over seeds of top-1 and many (> 40 training images) /
@@ -94,6 +104,8 @@ SADE_ROWS = ('SADE (mean of experts)', 'SADE (test-time aggr.)')
 WB_ROWS = ('WB stage 1 (wd 5e-3)', 'WB (MaxNorm, CB BCE)')
 DECOUPLED = ('Post-hoc LA', 'tau-norm', 'NCM', 'cRT', 'cRT (eval BN)', 'LWS',
              'LWS (eval BN)', 'BAGS', 'MiSLAS', 'MiSLAS (eval BN)') + WB_ROWS
+# two samplers a step (train_paired())
+PAIRED_ROWS = ('BBN', 'CE + CMO', 'BS + CMO')
 
 
 def digits(seed):
@@ -306,6 +318,8 @@ def run_seed(seed, epochs, only=None):
     stats = ClassStatistics.from_labels([[int(v)] for v in y], NUM_CLASSES)
     wanted = set(only or list(ONE_STAGE) + list(DECOUPLED) +
                  list(MULTI_EXPERT) + list(SADE_ROWS))
+    if not only:
+        wanted |= set(PAIRED_ROWS)
     if wanted & set(DECOUPLED) - {'MiSLAS', 'MiSLAS (eval BN)'}:
         wanted.add('CE')
     if wanted & {'MiSLAS', 'MiSLAS (eval BN)'}:
@@ -357,6 +371,10 @@ def run_seed(seed, epochs, only=None):
         for name, pred in zip(SADE_ROWS,
                               train_sade(x, y, xt, stats, epochs, seed)):
             results[name] = score(pred)
+    for name in PAIRED_ROWS:
+        if name in wanted:
+            results[name] = score(
+                train_paired(name, x, y, xt, stats, epochs, seed, train_set))
     results.update(
         decoupled(first_stages, stats, x, y, xt, score, seed, train_set,
                   wanted))
@@ -364,6 +382,104 @@ def run_seed(seed, epochs, only=None):
         results.update(
             weight_balancing(stats, x, y, xt, score, seed, epochs))
     return {k: v for k, v in results.items() if k in wanted}
+
+
+def train_paired(name, x, y, xt, stats, epochs, seed, train_set):
+    """BBN or CMO on pairs drawn by lt_mm.PairedSampler (first stream:
+    shuffled once an epoch; second: lt_mm.ReversedSampler for BBN,
+    lt_mm.ClassBalancedSampler for CMO), 32 pairs a step, the one-stage
+    recipe otherwise; returns the test predictions."""
+    from mmengine.logging import MessageHub
+    from mmpretrain.structures import DataSample
+
+    from lt_mm.cls.models.heads import BBNClsHead
+    from lt_mm.core.bbn import cumulative_learning_alpha
+    from lt_mm.datasets import PairedDataset, PairedSampler
+    torch.manual_seed(seed)
+    np.random.seed(seed)  # CMO's coin, lam and box centre
+    gen = torch.Generator().manual_seed(seed)
+    bbn = name == 'BBN'
+    sampler = PairedSampler(
+        PairedDataset(train_set),
+        paired_sampler=dict(type='lt_mm.ReversedSampler' if bbn else
+                            'lt_mm.ClassBalancedSampler'),
+        seed=seed)
+    backbone = Backbone()
+    if bbn:  # the last Linear-BN-ReLU is the conventional branch
+        layers = list(backbone)
+        trunk, branches = nn.Sequential(*layers[:3]), nn.ModuleList([
+            nn.Sequential(*layers[3:]),
+            copy.deepcopy(nn.Sequential(*layers[3:]))
+        ])
+        branches[1][0].reset_parameters()
+        head = BBNClsHead(num_classes=NUM_CLASSES, in_channels=128)
+        modules = (trunk, branches, head)
+    else:
+        head = LinearClsHeadForStudy(num_classes=NUM_CLASSES, in_channels=64)
+        loss_fn = MODELS.build(
+            dict(type='CrossEntropyLoss') if name == 'CE + CMO' else dict(
+                type='lt_mm.BalancedSoftmaxLoss', num_classes=NUM_CLASSES))
+        if hasattr(loss_fn, 'set_class_statistics'):
+            loss_fn.set_class_statistics(stats)
+        cmo = MODELS.build(
+            dict(type='lt_mm.CMODataPreprocessor', num_classes=NUM_CLASSES,
+                 mean=[0.], std=[1.], begin=max(1, round(0.02 * epochs)),
+                 end=epochs - max(1, round(0.015 * epochs))))
+        modules = (backbone, head)
+    nn.init.normal_(head.fc.weight, std=0.01)
+    nn.init.zeros_(head.fc.bias)
+    opt = torch.optim.SGD([p for m in modules for p in m.parameters()],
+                          lr=0.1, momentum=0.9, weight_decay=5e-4,
+                          nesterov=bbn)
+    sched = torch.optim.lr_scheduler.MultiStepLR(
+        opt, [int(0.8 * epochs), int(0.9 * epochs)], 0.1)
+    hub = MessageHub.get_current_instance()
+    for m in modules:
+        m.train()
+    for epoch in range(epochs):
+        hub.update_info_dict(dict(epoch=epoch, max_epochs=epochs))
+        sampler.set_epoch(epoch)
+        items = torch.tensor(list(sampler))
+        for step in items.split(64):
+            first, second = step[0::2], step[1::2] - len(x)
+            if bbn:
+                feats = [(branch(trunk(shift(x[i], gen))), )
+                         for i, branch in ((first, branches[0]),
+                                           (second, branches[1]))]
+                losses = head.loss_bilateral(
+                    *feats, *[[DataSample().set_gt_label(int(v))
+                               for v in y[i]] for i in (first, second)],
+                    cumulative_learning_alpha(epoch, epochs))
+                loss = losses['loss']
+            else:
+                order = torch.stack((first, second), 1).flatten()
+                samples = []
+                for k, v in enumerate(y[order]):
+                    sample = DataSample().set_gt_label(int(v))
+                    sample.set_metainfo(dict(paired_stream=k % 2))
+                    samples.append(sample)
+                images = torch.stack(
+                    [shift(x[i], gen).view(-1, 1, 8, 8)
+                     for i in (first, second)], 1).view(-1, 1, 8, 8)
+                data = cmo(dict(inputs=images, data_samples=samples), True)
+                out = data['data_samples']
+                target = torch.stack([s.gt_score for s in out]) \
+                    if 'gt_score' in out[0] else torch.cat(
+                        [s.gt_label for s in out])
+                logits = head((backbone(data['inputs'].flatten(1)), ))
+                loss = loss_fn(logits, target, avg_factor=len(out))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+    for m in modules:
+        m.eval()
+    with torch.no_grad():
+        if bbn:
+            shared = trunk(xt)
+            return head((torch.cat([b(shared) for b in branches], 1),
+                         )).argmax(1)
+        return head((backbone(xt), )).argmax(1)
 
 
 class LinearClsHeadForStudy(TauNormClsHead):
@@ -514,7 +630,7 @@ def main():
     parser.add_argument(
         '--only', nargs='+', metavar='NAME',
         choices=list(ONE_STAGE) + list(DECOUPLED) + list(MULTI_EXPERT) +
-        list(SADE_ROWS),
+        list(SADE_ROWS) + list(PAIRED_ROWS),
         help='rows to run (default: all)')
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -523,7 +639,7 @@ def main():
     ]
     names = [
         n for n in list(ONE_STAGE) + list(DECOUPLED) + list(MULTI_EXPERT) +
-        list(SADE_ROWS) if n in runs[0]
+        list(SADE_ROWS) + list(PAIRED_ROWS) if n in runs[0]
     ]
     keys = ('top1', 'many', 'medium', 'few')
     print(f'long-tailed digits, {args.seeds} seeds, {args.epochs} epochs; '
