@@ -43,7 +43,8 @@ class ExpertRouterClsHead(MultiExpertClsHead):
         hidden_channels (int): Per-router hidden width. Defaults to 16.
         pos_weight (float): Weight of the positive targets. Defaults to 100
             (the CIFAR-100 config; class default 20).
-        **kwargs: MultiExpertClsHead's other arguments.
+        **kwargs: MultiExpertClsHead's other arguments (its ``loss`` is not
+            used: the router stage trains with the routers' loss alone).
     """
 
     def __init__(self,
