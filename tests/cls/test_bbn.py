@@ -23,6 +23,14 @@ from lt_mm.core.bbn import (bilateral_features,  # noqa: E402
 from lt_mm.registry import MODELS  # noqa: E402
 
 
+def build_head(**kwargs):
+    """The head with its loss built as in a classification config: in
+    mmpretrain's scope, whatever scope an earlier test left (in mmdet's,
+    'CrossEntropyLoss' is mmdet's, which adds float32 eps to avg_factor)."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return BBNClsHead(**kwargs)
+
+
 def test_cumulative_alpha_is_the_authors_parabola():
     """combiner.py L48: l = 1 - ((epoch - 1) / div_epoch)^2 with 1-indexed
     epochs (main/train.py L182), div_epoch = MAX_EPOCH except 90 -> 100 and
@@ -43,7 +51,7 @@ def test_cumulative_alpha_is_the_authors_parabola():
 def head_2x1():
     """Two classes over one conventional and one re-balancing channel:
     W = [[1, 0], [0, 1]] (rows: classes; columns: f_c, f_r), b = 0."""
-    head = BBNClsHead(num_classes=2, in_channels=2)
+    head = build_head(num_classes=2, in_channels=2)
     with torch.no_grad():
         head.fc.weight.copy_(torch.eye(2))
         head.fc.bias.zero_()
@@ -84,7 +92,7 @@ def test_mixed_loss_gradient_by_hand_and_gradcheck():
     assert f_r.grad.item() == pytest.approx(2 * 0.25 * residual[1])
 
     torch.manual_seed(0)
-    head = BBNClsHead(num_classes=3, in_channels=8).double()
+    head = build_head(num_classes=3, in_channels=8).double()
     labels_c, labels_r = samples(0, 2, 1), samples(2, 2, 0)
 
     def loss(fc, fr, weight, bias):
@@ -114,7 +122,7 @@ def test_test_time_logits_are_the_mix_at_one_half():
     (resnet_cifar.py L208-L210), the training mix at alpha = 0.5, with
     weight 1 (not 0.5) on each branch."""
     torch.manual_seed(0)
-    head = BBNClsHead(num_classes=5, in_channels=6)
+    head = build_head(num_classes=5, in_channels=6)
     f_c, f_r = torch.randn(4, 3), torch.randn(4, 3)
     test_logits = head((torch.cat((f_c, f_r), dim=1), ))
     mixed = head.fc(bilateral_features(f_c, f_r, 0.5))
