@@ -13,6 +13,7 @@ finds each stream with :func:`paired_streams`.
 from typing import List, Sequence, Tuple
 
 from lt_mm.registry import DATASETS
+from .dataset_wrapper import DatasetWrapper
 
 PAIRED_STREAM = 'paired_stream'
 _USE = ("train_dataloader = dict(dataset=dict(type='lt_mm.PairedDataset', "
@@ -20,7 +21,7 @@ _USE = ("train_dataloader = dict(dataset=dict(type='lt_mm.PairedDataset', "
 
 
 @DATASETS.register_module()
-class PairedDataset:
+class PairedDataset(DatasetWrapper):
     """The training set seen as two streams (see the module docstring).
 
     Args:
@@ -28,25 +29,6 @@ class PairedDataset:
         lazy_init (bool): Defer the inner dataset's ``full_init``, as
             MMEngine's dataset wrappers. Defaults to False.
     """
-
-    def __init__(self, dataset, lazy_init: bool = False) -> None:
-        if isinstance(dataset, dict):
-            dataset = DATASETS.build(dataset)
-        self.dataset = dataset
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        return self.dataset.metainfo
-
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
-        self._fully_initialized = True
 
     def __len__(self) -> int:
         return 2 * len(self.dataset)

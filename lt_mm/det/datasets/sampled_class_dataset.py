@@ -1,10 +1,11 @@
 from typing import Tuple, Union
 
+from lt_mm.datasets.dataset_wrapper import DatasetWrapper
 from lt_mm.registry import DATASETS
 
 
 @DATASETS.register_module()
-class SampledClassDataset:
+class SampledClassDataset(DatasetWrapper):
     """Serves an image together with the class a sampler drew it for.
 
     :class:`lt_mm.BiLevelSampler` yields ``(image index, class)`` pairs; the
@@ -24,24 +25,6 @@ class SampledClassDataset:
             repeat-factor wrapper: the sampler does the balancing).
         lazy_init (bool): Defer the wrapped dataset's ``full_init``.
     """
-
-    def __init__(self, dataset, lazy_init: bool = False) -> None:
-        self.dataset = DATASETS.build(dataset) if isinstance(
-            dataset, dict) else dataset
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        return self.dataset.metainfo
-
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
-        self._fully_initialized = True
 
     def get_data_info(self, idx: int) -> dict:
         return self.dataset.get_data_info(idx)

@@ -1,16 +1,14 @@
-from typing import Optional
-
 from torch import Tensor
 
 from lt_mm.core import ClassCountsReceiver
-from lt_mm.core.losses.class_balanced_weights import class_balanced_weights
 from lt_mm.core.losses.ldam import ldam_loss, ldam_margins
 from lt_mm.registry import MODELS
 from .cls_loss import ClsLoss
+from .deferred_reweighting import DeferredReweightingMixin
 
 
 @MODELS.register_module()
-class LDAMLoss(ClassCountsReceiver, ClsLoss):
+class LDAMLoss(DeferredReweightingMixin, ClassCountsReceiver, ClsLoss):
     """LDAM loss (Cao et al., NeurIPS 2019) with deferred re-weighting.
 
     arXiv: https://arxiv.org/abs/1906.07413
@@ -50,21 +48,6 @@ class LDAMLoss(ClassCountsReceiver, ClsLoss):
             raise ValueError('max_m and scale must be positive')
         self.init_class_statistics(num_classes)
         self.max_m, self.scale = max_m, scale
-        # set by DRWHook at every epoch from the epoch number, so a resumed
-        # run needs no state for it
-        self.drw_beta: Optional[float] = None
-
-    def set_deferred_reweighting(self, beta: Optional[float]) -> None:
-        """Class-balanced weights with ``beta`` from now on; None: uniform."""
-        if beta is not None and not 0 <= beta < 1:
-            raise ValueError(f'beta must lie in [0, 1), got {beta}')
-        self.drw_beta = beta
-
-    def class_weights(self) -> Optional[Tensor]:
-        if self.drw_beta is None:
-            return None
-        return class_balanced_weights(self.require_class_counts(),
-                                      self.drw_beta)
 
     def sample_losses(self, cls_score: Tensor, target: Tensor) -> Tensor:
         margins = ldam_margins(self.require_class_counts(), self.max_m)

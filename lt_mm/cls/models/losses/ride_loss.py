@@ -4,17 +4,18 @@ import torch
 from torch import Tensor
 
 from lt_mm.core import ClassCountsReceiver, at_least_float32
-from lt_mm.core.losses.class_balanced_weights import class_balanced_weights
 from lt_mm.core.losses.ldam import ldam_loss, ldam_margins
 from lt_mm.core.losses.ride import ride_diversity, ride_diversity_temperatures
 from lt_mm.core.losses.soft_target import as_soft_target
 from lt_mm.core.losses.weighted_reduction import reduce_class_weighted
 from lt_mm.registry import MODELS
+from .deferred_reweighting import DeferredReweightingMixin
 from .multi_expert_loss import MultiExpertLoss
 
 
 @MODELS.register_module()
-class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
+class RIDELoss(DeferredReweightingMixin, ClassCountsReceiver,
+               MultiExpertLoss):
     """RIDE loss (Wang et al., ICLR 2021): LDAM-DRW on every expert plus the
     distribution-aware diversity term (formula in
     :mod:`lt_mm.core.losses.ride`).
@@ -92,22 +93,6 @@ class RIDELoss(ClassCountsReceiver, MultiExpertLoss):
         self.base_loss_factor, self.loss_weight = base_loss_factor, loss_weight
         self.distill_factor = distill_factor
         self.distill_temperature = distill_temperature
-        # set by DRWHook at every epoch from the epoch number, so a resumed
-        # run needs no state for it
-        self.drw_beta: Optional[float] = None
-
-    def set_deferred_reweighting(self, beta: Optional[float]) -> None:
-        """Class-balanced weights with ``beta`` and per-class temperatures
-        from now on; None: uniform weights and T_0."""
-        if beta is not None and not 0 <= beta < 1:
-            raise ValueError(f'beta must lie in [0, 1), got {beta}')
-        self.drw_beta = beta
-
-    def class_weights(self) -> Optional[Tensor]:
-        if self.drw_beta is None:
-            return None
-        return class_balanced_weights(self.require_class_counts(),
-                                      self.drw_beta)
 
     def temperatures(self):
         """T_0 before re-weighting, the (C, ) T_j after."""
