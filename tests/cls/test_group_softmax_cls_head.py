@@ -274,15 +274,19 @@ def test_errors():
                             loss=dict(type='CrossEntropyLoss'))
 
 
-def test_digits_config_trains_and_tests_through_the_tools(tmp_path):
-    from tests.e2e.tooling import run
+def test_digits_config_trains_and_tests_through_the_tools(preloaded_tools,
+                                                        tmp_path):
+    # the runs fork from the session's preloaded tool server
+    # (tests/preloaded_tools.py); no validation (val_begin=2 of one epoch):
+    # the checkpoints are written before it and the test run evaluates
     first = tmp_path / 'ce'
-    fast = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+    fast = ['train_cfg.max_epochs=1', 'train_cfg.val_begin=2',
             'train_dataloader.batch_size=48']
-    run([sys.executable, 'tools/train.py', 'configs/digits_lt/ce.py',
-         '--work-dir', str(first), '--cfg-options', *fast])
+    preloaded_tools.run([
+        sys.executable, 'tools/train.py', 'configs/digits_lt/ce.py',
+        '--work-dir', str(first), '--cfg-options', *fast])
     second = tmp_path / 'bags'
-    output = run([
+    output = preloaded_tools.run([
         sys.executable, 'tools/train.py', 'configs/digits_lt/bags.py',
         '--work-dir', str(second), '--cfg-options', *fast,
         f'load_from={first / "epoch_1.pth"}'
@@ -295,8 +299,9 @@ def test_digits_config_trains_and_tests_through_the_tools(tmp_path):
     assert state['head.loss_module.group'].tolist() == [2, 2, 2, 1, 1, 1, 0,
                                                         0, 0, 0]
     assert state['head.fc.weight'].shape == (10 + 3, 32)
-    output = run([sys.executable, 'tools/test.py', 'configs/digits_lt/bags.py',
-                  str(checkpoint), '--work-dir', str(tmp_path / 'test')])
+    output = preloaded_tools.run([
+        sys.executable, 'tools/test.py', 'configs/digits_lt/bags.py',
+        str(checkpoint), '--work-dir', str(tmp_path / 'test')])
     assert 'class statistics' not in output  # no training data needed
     top1 = float(output.split('lt/top1: ')[-1].split()[0])
     assert 0 <= top1 <= 100

@@ -1,5 +1,11 @@
 """tools/train.py and tools/test.py drive an mmpretrain config too: the
-config's default_scope picks the host."""
+config's default_scope picks the host.
+
+The tools run through the session's preloaded tool server
+(tests/preloaded_tools.py). Its extra imports are mmdet's engine and
+visualization modules: a fresh run of the tools already imports mmdet's and
+mmpretrain's models, datasets and evaluation (through lt_mm), and the host is
+picked from the config at run time, not from what is imported."""
 import os.path as osp
 import re
 import sys
@@ -8,8 +14,6 @@ import textwrap
 import numpy as np
 import pytest
 from PIL import Image
-
-from .tooling import run
 
 pytest.importorskip('mmpretrain')
 
@@ -61,14 +65,18 @@ def write_config(path, data_root):
         """))
 
 
-def test_mmpretrain_config_trains_and_tests(tmp_path):
+def test_mmpretrain_config_trains_and_tests(preloaded_tools, tmp_path):
     write_image_folder(tmp_path / 'images', np.random.default_rng(0))
     config = tmp_path / 'tiny_cls.py'
     write_config(config, tmp_path / 'images')
     work_dir = tmp_path / 'work'
-    run([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir)])
+    preloaded_tools.run([
+        sys.executable, 'tools/train.py',
+        str(config), '--work-dir',
+        str(work_dir)
+    ])
     assert osp.exists(work_dir / 'epoch_1.pth')
-    output = run([
+    output = preloaded_tools.run([
         sys.executable, 'tools/test.py',
         str(config),
         str(work_dir / 'epoch_1.pth'), '--work-dir',

@@ -1,13 +1,18 @@
 """Decoupled (second-stage) training from config alone: a demo baseline is
-trained, then a method config loads it and trains only its classifier."""
+trained, then a method config loads it and trains only its classifier.
+
+The tools run through the session's preloaded tool server
+(tests/preloaded_tools.py): nothing here compares runs across processes or
+needs an environment variable at start-up. The training runs skip the
+validation that closes them (``val_begin=2`` of one epoch): the checkpoint is
+written before it, and tools/test.py evaluates the second stage, on the 8
+images that close a demo training run (demo_options)."""
 import sys
 
 import pytest
 import torch
 
-from .test_train_test import (LVIS_KEYS, demo_options, parse_lvis_metrics,
-                              train)
-from .tooling import run
+from .test_train_test import LVIS_KEYS, demo_options, parse_lvis_metrics
 
 CLASSIFIER = ('roi_head.bbox_head.fc_cls.', )
 SECOND_STAGES = {
@@ -17,17 +22,29 @@ SECOND_STAGES = {
 }
 
 
+def train(tools, work_dir, data_root, *extra,
+          config='configs/demo/mask_rcnn.py'):
+    """One epoch of ``config`` on the demo slice, without validation."""
+    return tools.run([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(work_dir), '--cfg-options',
+        *demo_options(data_root, config, epochs=1), 'train_cfg.val_begin=2',
+        *extra
+    ])
+
+
 @pytest.fixture(scope='module')
-def baseline(tmp_path_factory, demo_data):
+def baseline(tmp_path_factory, demo_data, preloaded_tools):
     work_dir = tmp_path_factory.mktemp('baseline')
-    train(work_dir, demo_data, epochs=1)
+    train(preloaded_tools, work_dir, demo_data)
     return work_dir / 'epoch_1.pth'
 
 
 @pytest.mark.parametrize('config', sorted(SECOND_STAGES))
 def test_second_stage_trains_only_the_named_parts(config, baseline,
-                                                  demo_data, tmp_path):
-    train(tmp_path, demo_data, f'load_from={baseline}', epochs=1,
+                                                  demo_data, preloaded_tools,
+                                                  tmp_path):
+    train(preloaded_tools, tmp_path, demo_data, f'load_from={baseline}',
           config=config)
     first = torch.load(baseline, weights_only=True)['state_dict']
     second = torch.load(tmp_path / 'epoch_1.pth',
@@ -42,10 +59,11 @@ def test_second_stage_trains_only_the_named_parts(config, baseline,
     assert {k for k in changed if '.loss_cls.' not in k} == {
         prefix + name for prefix in trained for name in ('weight', 'bias')}
 
-    output = run([
+    output = preloaded_tools.run([
         sys.executable, 'tools/test.py', config,
         str(tmp_path / 'epoch_1.pth'), '--work-dir',
-        str(tmp_path), '--cfg-options', *demo_options(demo_data, config)
+        str(tmp_path), '--cfg-options', *demo_options(demo_data, config),
+        'test_dataloader.dataset.indices=8'
     ])
     metrics = parse_lvis_metrics(output)
     assert all(f'segm_{key}' in metrics for key in LVIS_KEYS)

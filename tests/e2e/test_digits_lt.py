@@ -1,5 +1,9 @@
 """The digits demo trains and tests through tools/train.py and tools/test.py,
-reporting top-1 and many / medium / few-shot accuracy."""
+reporting top-1 and many / medium / few-shot accuracy.
+
+The training run forks from the session's preloaded tool server
+(tests/preloaded_tools.py); the test run is a new interpreter, so the two
+runs that must agree still have their own hash seeds."""
 import os.path as osp
 import re
 import sys
@@ -21,9 +25,9 @@ def shot_metrics(output):
             for k in KEYS}
 
 
-def test_digits_ce_trains_and_tests(tmp_path):
+def test_digits_ce_trains_and_tests(preloaded_tools, tmp_path):
     work_dir = str(tmp_path / 'work')
-    train_out = run([
+    train_out = preloaded_tools.run([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
         '--cfg-options', 'train_cfg.max_epochs=4', 'train_cfg.val_interval=4'
     ])

@@ -2,7 +2,11 @@
 every method config builds and takes a training step, LDAM-DRW and post-hoc
 logit adjustment train and test through the tools, and the decoupled second
 stages (cRT, LWS, BAGS, MiSLAS' label-aware smoothing, tau-norm, NCM) start
-from a first-stage checkpoint and change only the classifier."""
+from a first-stage checkpoint and change only the classifier.
+
+The tools run through the session's preloaded tool server
+(tests/preloaded_tools.py): nothing here compares runs across processes or
+needs an environment variable at start-up."""
 import glob
 import os.path as osp
 import re
@@ -11,7 +15,7 @@ import sys
 import pytest
 import torch
 
-from .tooling import ROOT, run
+from .tooling import ROOT
 
 pytest.importorskip('mmpretrain')
 pytest.importorskip('sklearn')
@@ -39,15 +43,15 @@ def top1(output):
     return float(re.findall(r'lt/top1: ([\d.]+)', output)[-1])
 
 
-def train(config, work_dir, *options):
-    return run([
+def train(tools, config, work_dir, *options):
+    return tools.run([
         sys.executable, 'tools/train.py', config, '--work-dir',
         str(work_dir), '--cfg-options', *FAST, *options
     ])
 
 
-def run_test(config, checkpoint, work_dir):
-    return run([
+def run_test(tools, config, checkpoint, work_dir):
+    return tools.run([
         sys.executable, 'tools/test.py', config,
         str(checkpoint), '--work-dir',
         str(work_dir)
@@ -106,36 +110,39 @@ def test_every_method_config_builds_and_steps(config):
 
 
 @pytest.fixture(scope='module')
-def baseline(tmp_path_factory):
+def baseline(tmp_path_factory, preloaded_tools):
     work_dir = tmp_path_factory.mktemp('ce')
-    train('configs/digits_lt/ce.py', work_dir)
+    train(preloaded_tools, 'configs/digits_lt/ce.py', work_dir)
     return work_dir / 'epoch_1.pth'
 
 
-def test_ldam_drw_trains_with_deferred_reweighting(tmp_path):
-    output = train('configs/digits_lt/ldam_drw.py', tmp_path,
+def test_ldam_drw_trains_with_deferred_reweighting(preloaded_tools,
+                                                   tmp_path):
+    output = train(preloaded_tools, 'configs/digits_lt/ldam_drw.py', tmp_path,
                    'train_cfg.max_epochs=2', 'custom_hooks.0.start_epoch=1')
     assert 'DRW: class-balanced weights (beta 0.9999) from epoch 2' in output
     assert 'handed to head.loss_module' in output
     assert 0 <= top1(output) <= 100
 
 
-def test_post_hoc_adjustment_tests_from_its_checkpoint(tmp_path):
-    train('configs/digits_lt/posthoc_la.py', tmp_path)
+def test_post_hoc_adjustment_tests_from_its_checkpoint(preloaded_tools,
+                                                       tmp_path):
+    train(preloaded_tools, 'configs/digits_lt/posthoc_la.py', tmp_path)
     checkpoint = tmp_path / 'epoch_1.pth'
     state = torch.load(checkpoint, weights_only=False)['state_dict']
     assert state['head.class_counts'].tolist() == [
         124, 80, 51, 33, 21, 14, 9, 5, 3, 2
     ]
-    output = run_test('configs/digits_lt/posthoc_la.py', checkpoint, tmp_path)
+    output = run_test(preloaded_tools, 'configs/digits_lt/posthoc_la.py',
+                      checkpoint, tmp_path)
     assert 'class statistics' not in output  # no training data needed
     assert 0 <= top1(output) <= 100
 
 
 @pytest.mark.parametrize('method', sorted(SECOND_STAGES))
 def test_second_stage_trains_only_the_classifier(method, baseline,
-                                                 tmp_path):
-    output = train(f'configs/digits_lt/{method}.py', tmp_path,
+                                                 preloaded_tools, tmp_path):
+    output = train(preloaded_tools, f'configs/digits_lt/{method}.py', tmp_path,
                    f'load_from={baseline}')
     first = torch.load(baseline, weights_only=False)['state_dict']
     second = torch.load(tmp_path / 'epoch_1.pth',
@@ -163,8 +170,9 @@ def test_second_stage_trains_only_the_classifier(method, baseline,
 
 @pytest.mark.parametrize('method', ['tau_norm', 'ncm'])
 def test_test_time_classifiers_use_the_first_stage_checkpoint(
-        method, baseline, tmp_path):
-    output = run_test(f'configs/digits_lt/{method}.py', baseline, tmp_path)
+        method, baseline, preloaded_tools, tmp_path):
+    output = run_test(preloaded_tools, f'configs/digits_lt/{method}.py',
+                      baseline, tmp_path)
     if method == 'ncm':
         assert 'NCM class means from 342 training samples' in output
     assert 0 <= top1(output) <= 100
