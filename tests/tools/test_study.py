@@ -233,6 +233,47 @@ def test_selection_dry_run_and_locks(tmp_path, fake_tools):
         study.run_study(spec, cells=['sesaw'])
 
 
+def test_two_runs_sharing_a_work_root_do_not_redo_each_others_cells(
+        tmp_path, fake_tools, monkeypatch):
+    """Two ``run`` commands on one work root: a cell that the other run
+    finished or took after this run made its plan is skipped, neither
+    trained again nor a crash (the plan's status is read again before each
+    cell, and a lock taken at the last moment is a skip)."""
+    spec = make_spec(tmp_path, seeds=(0, ))
+    real_status = study.cell_status
+    planned = []
+
+    def other_run_works_meanwhile(work_root, cell, seed, options):
+        # the plan sees nothing done; by the time each cell comes up the
+        # other run has finished seesaw and holds classifier's lock
+        status = real_status(work_root, cell, seed, options)
+        planned.append((cell['name'], status))
+        if len(planned) == 4:
+            finish(spec, 'seesaw', 0)
+            wd = osp.join(str(tmp_path), 'classifier', 'seed_0')
+            os.makedirs(wd)
+            open(osp.join(wd, study.LOCK_FILE), 'w').close()
+        return status
+
+    monkeypatch.setattr(study, 'cell_status', other_run_works_meanwhile)
+    lines = []
+    report = study.run_study(spec, log=lines.append)
+    assert [p[1] for p in planned[:4]] == ['train', 'train', 'train', 'test']
+    assert report == [('baseline', 0, 'train'), ('seesaw', 0, 'done'),
+                      ('classifier', 0, 'locked'), ('posthoc', 0, 'test')]
+    assert [c[0] for c in fake_tools.calls] == [
+        'train.py', 'test.py', 'test.py']
+    assert not any('seesaw' in c[2] or 'classifier' in c[2]
+                   for c in fake_tools.calls)
+
+    # the lock is taken between the status check and the run: a skip
+    monkeypatch.setattr(study, 'cell_status', real_status)
+    lock = study._Lock(osp.join(str(tmp_path), 'baseline', 'seed_0'))
+    with lock, pytest.raises(study.CellLocked, match='another run'):
+        with study._Lock(osp.join(str(tmp_path), 'baseline', 'seed_0')):
+            pass
+
+
 def test_a_failed_cell_fails_its_dependents_and_the_command(
         tmp_path, fake_tools, monkeypatch, capsys):
     spec_file = tmp_path / 'spec.json'
@@ -398,3 +439,4 @@ def test_the_hard_demo_study_spec(tmp_path):
     }
     assert {c['name']: c['baseline'] for c in spec['cells']}['acsl'] == \
         'classifier'
+

@@ -97,6 +97,10 @@ class StudyError(Exception):
     """A study spec or a work directory that cannot be used as it is."""
 
 
+class CellLocked(StudyError):
+    """Another run took the (cell, seed) first."""
+
+
 # ----------------------------------------------------------------- the spec
 
 
@@ -391,7 +395,11 @@ class _Lock:
 
     def __enter__(self):
         os.makedirs(osp.dirname(self.path), exist_ok=True)
-        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            raise CellLocked(f'{self.path} exists: another run works on '
+                             'it (remove the file if none does)') from None
         with os.fdopen(fd, 'w') as f:
             f.write(f'{socket.gethostname()} {os.getpid()}\n')
         return self
@@ -530,6 +538,10 @@ def run_study(spec, cells=None, seeds=None, extra_options=(),
     for cell, seed, options, status in rows:
         name = f"{cell['name']} seed {seed}"
         wd = work_dir(spec['work_root'], cell, seed)
+        if not dry_run:
+            # another run sharing the work root may have taken or finished
+            # the cell since the plan was made
+            status = cell_status(spec['work_root'], cell, seed, options)
         if status in ('done', 'locked'):
             why = 'finished' if status == 'done' else (
                 f'{osp.join(wd, LOCK_FILE)} exists: another run works on it '
@@ -548,6 +560,10 @@ def run_study(spec, cells=None, seeds=None, extra_options=(),
         try:
             result = run_cell(spec['work_root'], cell, seed, options, status,
                               threads)
+        except CellLocked as e:
+            log(f'[study] skip {name}: {e}')
+            report.append((cell['name'], seed, 'locked'))
+            continue
         except StudyError as e:
             # the other cells still run; the ones that need this one fail
             log(f'[study] FAILED {e}')
