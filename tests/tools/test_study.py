@@ -440,3 +440,16 @@ def test_the_hard_demo_study_spec(tmp_path):
     assert {c['name']: c['baseline'] for c in spec['cells']}['acsl'] == \
         'classifier'
 
+
+def test_readme_study_tables_are_the_committed_results():
+    """The README's study tables are ``study.py table`` of the committed
+    benchmarks/results/demo_hard.json, so they cannot drift apart."""
+    results = study.read_results(
+        osp.join(ROOT, 'benchmarks', 'results', 'demo_hard.json'))
+    with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        readme = f.read()
+    begin = '<!-- study.py table benchmarks/results/demo_hard.json -->\n'
+    end = '<!-- end of study.py table -->'
+    assert begin in readme and end in readme
+    block = readme.split(begin, 1)[1].split(end, 1)[0]
+    assert block.strip() == study.markdown_tables(results).strip()
