@@ -799,7 +799,9 @@ def plot_groups(results, out):
                      for g in GROUPS]
             stds = [cell['std'].get(f'{iou}_{g}', math.nan) for g in GROUPS]
             stds = [0.0 if s is None or math.isnan(s) else s for s in stds]
+            # tab20: ten colours would repeat in a study of 13 cells
             ax.bar(xs, means, width, yerr=stds, capsize=2,
+                   color=plt.cm.tab20(k % 20),
                    label=f"{cell['name']} (n={len(cell['seeds'])})")
         ax.set_xticks(range(len(GROUPS)))
         ax.set_xticklabels(GROUPS)
