@@ -150,30 +150,24 @@ class MultiExpertMLP(nn.Module):
         return tuple(expert(shared) for expert in self.experts)
 
 
-def train_multi_expert(loss_cfg, x, y, xt, stats, epochs, seed):
-    """A multi-expert row: the one-stage recipe of :func:`train` (SGD,
-    batch 32, steps and DRW at 80 % / 90 %, shifts) on MultiExpertMLP and
-    lt_mm.MultiExpertClsHead, whose loss sees every expert's logits; the
-    prediction is the mean of the experts' logits."""
+def fit_experts(backbone, head, x, y, epochs, gen, nesterov=False):
+    """The one-stage recipe of :func:`train` (SGD, batch 32, lr 0.1 x0.1 at
+    80 % and 90 % of the epochs, DRW from 80 % for a loss that has it,
+    shifts) for a head whose ``loss`` takes data samples; leaves the
+    backbone in eval mode."""
     from mmpretrain.structures import DataSample
 
-    from lt_mm.cls.models.heads import MultiExpertClsHead
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    loss_cfg = dict(loss_cfg, num_classes=NUM_CLASSES)
-    backbone = MultiExpertMLP()
-    head = MultiExpertClsHead(num_classes=NUM_CLASSES, in_channels=48,
-                              loss=loss_cfg)
-    head.loss_module.set_class_statistics(stats)
     params = [p for m in (backbone, head) for p in m.parameters()]
-    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4,
+                          nesterov=nesterov)
     sched = torch.optim.lr_scheduler.MultiStepLR(
         opt, [int(0.8 * epochs), int(0.9 * epochs)], 0.1)
+    drw = getattr(head.loss_module, 'set_deferred_reweighting', None)
     backbone.train()
     head.train()
     for epoch in range(epochs):
-        head.loss_module.set_deferred_reweighting(
-            0.9999 if epoch >= int(0.8 * epochs) else None)
+        if drw is not None:
+            drw(0.9999 if epoch >= int(0.8 * epochs) else None)
         for idx in batches(len(x), 32, gen):
             samples = [DataSample().set_gt_label(int(v)) for v in y[idx]]
             losses = head.loss(backbone(shift(x[idx], gen)), samples)
@@ -182,6 +176,22 @@ def train_multi_expert(loss_cfg, x, y, xt, stats, epochs, seed):
             opt.step()
         sched.step()
     backbone.eval()
+
+
+def train_multi_expert(loss_cfg, x, y, xt, stats, epochs, seed):
+    """A multi-expert row: the one-stage recipe of :func:`train` (SGD,
+    batch 32, steps and DRW at 80 % / 90 %, shifts) on MultiExpertMLP and
+    lt_mm.MultiExpertClsHead, whose loss sees every expert's logits; the
+    prediction is the mean of the experts' logits."""
+    from lt_mm.cls.models.heads import MultiExpertClsHead
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    loss_cfg = dict(loss_cfg, num_classes=NUM_CLASSES)
+    backbone = MultiExpertMLP()
+    head = MultiExpertClsHead(num_classes=NUM_CLASSES, in_channels=48,
+                              loss=loss_cfg)
+    head.loss_module.set_class_statistics(stats)
+    fit_experts(backbone, head, x, y, epochs, gen)
     with torch.no_grad():
         return head(backbone(xt)).argmax(1)
 
@@ -195,8 +205,6 @@ def train_sade(x, y, xt, stats, epochs, seed):
     of each batch of 128 test images (SGD lr 0.1, momentum 0.9, Nesterov,
     weight decay 5e-4, at most 5 passes; lt_mm.core.test_time_aggregation,
     as lt_mm.TestTimeAggregationHook)."""
-    from mmpretrain.structures import DataSample
-
     from lt_mm.cls.models.heads import SADEClsHead
     from lt_mm.core.test_time_aggregation import learn_aggregation_weights
     torch.manual_seed(seed)
@@ -206,22 +214,7 @@ def train_sade(x, y, xt, stats, epochs, seed):
                        loss=dict(type='lt_mm.SADELoss',
                                  num_classes=NUM_CLASSES))
     head.loss_module.set_class_statistics(stats)
-    params = [p for m in (backbone, head) for p in m.parameters()]
-    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4,
-                          nesterov=True)
-    sched = torch.optim.lr_scheduler.MultiStepLR(
-        opt, [int(0.8 * epochs), int(0.9 * epochs)], 0.1)
-    backbone.train()
-    head.train()
-    for _ in range(epochs):
-        for idx in batches(len(x), 32, gen):
-            samples = [DataSample().set_gt_label(int(v)) for v in y[idx]]
-            losses = head.loss(backbone(shift(x[idx], gen)), samples)
-            opt.zero_grad()
-            sum(losses.values()).backward()
-            opt.step()
-        sched.step()
-    backbone.eval()
+    fit_experts(backbone, head, x, y, epochs, gen, nesterov=True)
     with torch.no_grad():
         mean = head(backbone(xt)).argmax(1)
 
