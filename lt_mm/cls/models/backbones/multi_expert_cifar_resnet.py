@@ -20,6 +20,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from lt_mm.registry import MODELS
+from .expert_layout import check_expert_layout
 from .resnet32 import CIFARBasicBlock
 
 
@@ -71,13 +72,8 @@ class MultiExpertCIFARResNet(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if depth < 8 or (depth - 2) % 6:
             raise ValueError(f'depth must be 6n + 2 with n >= 1, got {depth}')
-        if not isinstance(num_experts, int) or num_experts < 1:
-            raise ValueError(
-                f'num_experts must be a positive integer, got {num_experts}')
-        expert_channels = tuple(expert_channels)
-        if len(expert_channels) != 2 or min(expert_channels) <= 0:
-            raise ValueError('expert_channels must be the two positive '
-                             f'widths of stages 2 and 3, got {expert_channels}')
+        expert_channels = check_expert_layout(num_experts, expert_channels,
+                                              '2 and 3')
         if shortcut not in ('A', 'B'):
             raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
         blocks = (depth - 2) // 6

@@ -18,6 +18,7 @@ from mmpretrain.models.backbones.resnext import Bottleneck, ResNeXt
 from torch import Tensor
 
 from lt_mm.registry import MODELS
+from .expert_layout import check_expert_layout
 
 
 @MODELS.register_module()
@@ -67,13 +68,8 @@ class MultiExpertResNeXt(BaseModule):
         if depth not in ResNeXt.arch_settings or depth < 50:
             raise ValueError(
                 f'depth must be 50, 101 or 152 (bottlenecks), got {depth}')
-        if not isinstance(num_experts, int) or num_experts < 1:
-            raise ValueError(
-                f'num_experts must be a positive integer, got {num_experts}')
-        expert_channels = tuple(expert_channels)
-        if len(expert_channels) != 2 or min(expert_channels) <= 0:
-            raise ValueError('expert_channels must be the two positive '
-                             f'widths of stages 3 and 4, got {expert_channels}')
+        expert_channels = check_expert_layout(num_experts, expert_channels,
+                                              '3 and 4')
         self.num_experts = num_experts
         self.shared = ResNeXt(
             depth,
